@@ -1,0 +1,1 @@
+//! Processes (Python: `multiprocessing.Process`). Work in progress.

@@ -1,0 +1,1 @@
+//! Queues between processes (Python: `multiprocessing.Queue`). Work in progress.

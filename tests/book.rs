@@ -1,0 +1,1 @@
+//! book tests (work in progress)
