@@ -1,1 +1,283 @@
-//! book tests (work in progress)
+//! The book checks itself.
+//!
+//! - Every `{{#run ...}}` / `{{#run-python ...}}` in `book/src` is run for
+//!   real and its output asserted against its insta snapshot in
+//!   `tests/snapshots/`, which is exactly what the page shows.
+//! - Every example is run by some page; every snapshot belongs to a run.
+//! - No page holds a hand-typed output block.
+//!
+//! Environment knobs: `WASHUP_ONLY=dishes,python__dishes` runs only those
+//! targets (example names, or `python__<stem>`); `WASHUP_REPEAT=N` runs
+//! each directive N times and requires the same output every time (the
+//! stability check: run it with both cores busy).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use mdbook_runner::directive::{self, Directive, Target};
+use washup_tests::{Finished, project_root, python3_available, run_example, run_python};
+
+fn pages() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+            .expect("read book/src")
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&project_root().join("book/src"), &mut out);
+    out
+}
+
+fn shown(path: &Path) -> String {
+    path.strip_prefix(project_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Every directive in the book, once, with the places that use it.
+fn directives() -> BTreeMap<Directive, Vec<String>> {
+    let mut all: BTreeMap<Directive, Vec<String>> = BTreeMap::new();
+    let mut malformed = Vec::new();
+    for page in pages() {
+        let text = fs::read_to_string(&page).expect("read page");
+        for found in directive::find(&text) {
+            let place = format!("{}:{}", shown(&page), found.line);
+            match found.parsed {
+                Ok(Some(directive)) => all.entry(directive).or_default().push(place),
+                Ok(None) => {}
+                Err(error) => malformed.push(format!("{place}: {error}")),
+            }
+        }
+    }
+    assert!(malformed.is_empty(), "malformed directives:\n{}", malformed.join("\n"));
+    all
+}
+
+fn selected(directive: &Directive) -> bool {
+    let Ok(only) = std::env::var("WASHUP_ONLY") else {
+        return true;
+    };
+    let key = match &directive.target {
+        Target::Example(name) => name.clone(),
+        Target::Python(_) => directive
+            .snapshot_name()
+            .split("__")
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("__"),
+    };
+    only.split(',').any(|wanted| wanted.trim() == key)
+}
+
+fn run(directive: &Directive) -> Finished {
+    let args: Vec<&str> = directive.args.iter().map(String::as_str).collect();
+    match &directive.target {
+        Target::Example(name) => run_example(name, &args),
+        Target::Python(path) => run_python(path, &args),
+    }
+}
+
+/// Redactions for what truly varies between runs. Programs print such
+/// values in these forms on purpose, and the pages say they are redacted.
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"\bpid \d+", "pid [pid]"),
+        (r"\btid \d+", "tid [tid]"),
+        (r"\b\d+(\.\d+)? ?[kMG]? items/s\b", "[rate] items/s"),
+        (r"\b\d+(\.\d+)? ?(ns|µs|us|ms|s)\b", "[time]"),
+    ]
+}
+
+#[test]
+fn every_run_in_the_book_matches_its_snapshot() {
+    let repeat: usize = std::env::var("WASHUP_REPEAT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (directive, places) in directives() {
+        if !selected(&directive) {
+            continue;
+        }
+        if matches!(directive.target, Target::Python(_)) && !python3_available() {
+            println!("SKIPPED (no python3 on PATH): {directive} at {}", places.join(", "));
+            continue;
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let first = run(&directive).shown();
+            for round in 2..=repeat {
+                let again = run(&directive).shown();
+                assert_eq!(
+                    redact(&first),
+                    redact(&again),
+                    "run {round} of {repeat} printed something else"
+                );
+            }
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(project_root().join("tests/snapshots"));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.set_omit_expression(true);
+            settings.set_description(directive.command_line());
+            for (pattern, replacement) in filters() {
+                settings.add_filter(pattern, replacement);
+            }
+            settings.bind(|| insta::assert_snapshot!(directive.snapshot_name(), first));
+        }));
+        checked += 1;
+        if outcome.is_err() {
+            failures.push(format!("{directive} (used at {})", places.join(", ")));
+        }
+    }
+    println!("checked {checked} run(s) from the book");
+    assert!(
+        failures.is_empty(),
+        "these runs do not match their accepted snapshots (see the diffs above):\n{}",
+        failures.join("\n")
+    );
+}
+
+fn redact(text: &str) -> String {
+    let mut text = text.to_string();
+    for (pattern, replacement) in filters() {
+        let re = regex::Regex::new(pattern).expect("valid filter");
+        text = re.replace_all(&text, replacement).into_owned();
+    }
+    text
+}
+
+#[test]
+fn every_example_is_run_by_some_page() {
+    let shown: BTreeSet<String> = directives()
+        .into_keys()
+        .filter_map(|d| match d.target {
+            Target::Example(name) => Some(name),
+            Target::Python(_) => None,
+        })
+        .collect();
+    let mut missing = Vec::new();
+    for entry in fs::read_dir(project_root().join("examples")).expect("read examples/") {
+        let path = entry.expect("dir entry").path();
+        let name = if path.extension().is_some_and(|e| e == "rs") {
+            path.file_stem()
+        } else if path.join("main.rs").is_file() {
+            path.file_name()
+        } else {
+            None
+        };
+        if let Some(name) = name.and_then(|n| n.to_str())
+            && !shown.contains(name)
+        {
+            missing.push(name.to_string());
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "examples that no page runs with {{{{#run NAME}}}}: {missing:?}"
+    );
+}
+
+#[test]
+fn every_book_snapshot_belongs_to_a_run() {
+    let used: BTreeSet<String> = directives()
+        .into_keys()
+        .map(|d| format!("{}.snap", d.snapshot_name()))
+        .collect();
+    // Snapshots of the other test targets are named `<target>__...`.
+    let other_targets: Vec<String> = fs::read_dir(project_root().join("tests"))
+        .expect("read tests/")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+        .filter(|stem| stem != "book")
+        .map(|stem| format!("{stem}__"))
+        .collect();
+    let mut stale = Vec::new();
+    for entry in fs::read_dir(project_root().join("tests/snapshots")).expect("read snapshots") {
+        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
+        if name.ends_with(".snap")
+            && !used.contains(&name)
+            && !other_targets.iter().any(|prefix| name.starts_with(prefix.as_str()))
+        {
+            stale.push(name);
+        }
+    }
+    stale.sort();
+    assert!(
+        stale.is_empty(),
+        "snapshots that no {{{{#run}}}} in the book uses (delete them): {stale:?}"
+    );
+}
+
+/// Output must reach a page only through a directive. A fenced block tagged
+/// `console`, `text` or `output`, or not tagged at all, is output typed by
+/// hand unless it is marked `,not-output` (e.g. ```` ```text,not-output ````).
+#[test]
+fn no_page_holds_hand_typed_output() {
+    let mut found = Vec::new();
+    for page in pages() {
+        let text = fs::read_to_string(&page).expect("read page");
+        for (line, info) in fenced_blocks(&text) {
+            let mut parts = info.split([',', ' ']).filter(|p| !p.is_empty());
+            let language = parts.next().unwrap_or("");
+            let marked = info.split([',', ' ']).any(|p| p == "not-output");
+            if matches!(language, "" | "console" | "text" | "output" | "plain") && !marked {
+                found.push(format!("{}:{line}: ```{info}", shown(&page)));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "hand-typed output blocks (show output with {{{{#run ...}}}}, or mark the block `,not-output`):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The opening fences of a markdown text: (1-based line, info string).
+fn fenced_blocks(text: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if line.len() - trimmed.len() > 3 {
+            continue;
+        }
+        let Some(fence_char) = trimmed.chars().next().filter(|c| *c == '`' || *c == '~') else {
+            continue;
+        };
+        let run = trimmed.chars().take_while(|c| *c == fence_char).count();
+        if run < 3 {
+            continue;
+        }
+        let rest = trimmed[run..].trim();
+        match open {
+            None => {
+                open = Some((fence_char, run));
+                blocks.push((index + 1, rest.to_string()));
+            }
+            Some((c, n)) if c == fence_char && run >= n && rest.is_empty() => open = None,
+            Some(_) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_fence_scanner_sees_what_markdown_sees() {
+    let text = "```rust\nlet x = 1;\n```\n\n````console\n```\nnot a fence\n```\n````\n~~~\nplain\n~~~\n    ```indented code\n";
+    assert_eq!(
+        fenced_blocks(text),
+        vec![(1, "rust".to_string()), (5, "console".to_string()), (10, String::new())]
+    );
+}

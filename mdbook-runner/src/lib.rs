@@ -1,0 +1,447 @@
+//! # mdbook-runner
+//!
+//! An mdBook preprocessor that keeps a book's printed program output honest.
+//! A page says `{{#run dishes -- --dryers 2}}`; the built page shows
+//!
+//! ```console,not-output
+//! $ cargo run --example dishes -- --dryers 2
+//! <the accepted snapshot of exactly that run>
+//! ```
+//!
+//! The snapshot is the insta file that the project's tests assert the real
+//! program's output against, so the page, the program and the tests cannot
+//! drift apart. `{{#run-python FILE.py}}` does the same for a Python file.
+//!
+//! Nothing is dropped silently: a malformed directive, an example or Python
+//! file that does not exist, and a run without an accepted snapshot are
+//! build errors that name the page and the line.
+//!
+//! Configuration (`book.toml`, all keys optional, paths relative to the book):
+//!
+//! ```toml
+//! [preprocessor.runner]
+//! command = "cargo run --quiet --package mdbook-runner --"
+//! before = ["links"]               # see below
+//! examples = "../examples"          # where `examples/NAME.rs` live
+//! snapshots = "../tests/snapshots"  # where `NAME.snap` files live
+//! project-root = ".."               # Python paths and shown paths are relative to it
+//! ```
+//!
+//! Run it before mdBook's `links` preprocessor: `links` strips the backslash
+//! from every escaped `\{{#...}}`, which would turn an escaped, literal
+//! `\{{#run ...}}` into a live one.
+
+pub mod directive;
+pub mod render;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+
+pub use directive::{Directive, Found, ParseError, Target};
+
+/// The preprocessor's name, as in `[preprocessor.runner]`.
+pub const NAME: &str = "runner";
+
+/// Where the runner looks for examples, snapshots and Python files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The folder holding `NAME.rs` (or `NAME/main.rs`) for each example.
+    pub examples: PathBuf,
+    /// The folder holding the accepted `NAME.snap` files.
+    pub snapshots: PathBuf,
+    /// The project root: Python paths are relative to it, and so are the
+    /// paths shown in error messages.
+    pub project_root: PathBuf,
+}
+
+impl Paths {
+    /// The default layout of a project whose book lives in `book_root`
+    /// (`<project>/book`): `<project>/examples`, `<project>/tests/snapshots`.
+    pub fn for_book(book_root: &Path) -> Paths {
+        Paths {
+            examples: book_root.join("../examples"),
+            snapshots: book_root.join("../tests/snapshots"),
+            project_root: book_root.join(".."),
+        }
+    }
+
+    /// The paths configured in `[preprocessor.runner]`, falling back to
+    /// [`Paths::for_book`] for keys that are not set.
+    pub fn from_context(ctx: &PreprocessorContext) -> anyhow::Result<Paths> {
+        let mut paths = Paths::for_book(&ctx.root);
+        for (key, slot) in [
+            ("examples", &mut paths.examples),
+            ("snapshots", &mut paths.snapshots),
+            ("project-root", &mut paths.project_root),
+        ] {
+            let full = format!("preprocessor.{NAME}.{key}");
+            if let Some(value) = ctx.config.get::<PathBuf>(&full)? {
+                *slot = ctx.root.join(value);
+            }
+        }
+        Ok(paths)
+    }
+
+    /// The source file of example `name`, if it exists.
+    pub fn example_source(&self, name: &str) -> Option<PathBuf> {
+        [
+            self.examples.join(format!("{name}.rs")),
+            self.examples.join(name).join("main.rs"),
+        ]
+        .into_iter()
+        .find(|path| path.is_file())
+    }
+
+    /// The snapshot file of a directive's run.
+    pub fn snapshot_file(&self, directive: &Directive) -> PathBuf {
+        self.snapshots
+            .join(format!("{}.snap", directive.snapshot_name()))
+    }
+
+    /// `path` relative to the project root when it is inside it, for messages.
+    pub fn shown(&self, path: &Path) -> String {
+        let root = normalise(&self.project_root);
+        let path = normalise(path);
+        path.strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string()
+    }
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A problem with one directive on one page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{page}:{line}: {message}")]
+pub struct PageError {
+    /// The page, relative to the project root (`book/src/dishes.md`).
+    pub page: String,
+    /// The 1-based line of the directive.
+    pub line: usize,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+/// Replaces every directive in one page's markdown with its console block.
+///
+/// `page` is only used in messages. Returns every problem on the page, not
+/// just the first.
+pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<PageError>> {
+    let mut out = String::with_capacity(text.len());
+    let mut errors = Vec::new();
+    let mut copied = 0;
+    for found in directive::find(text) {
+        let error = |message: String| PageError {
+            page: page.to_string(),
+            line: found.line,
+            message,
+        };
+        let original = &text[found.span.clone()];
+        let replacement = match &found.parsed {
+            Err(parse_error) => Err(error(format!(
+                "malformed directive `{original}`: {parse_error}"
+            ))),
+            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
+            Ok(Some(directive)) => render_run(directive, paths)
+                .map(|block| indent_like_line(&block, text, found.span.start))
+                .map_err(error),
+        };
+        out.push_str(&text[copied..found.span.start]);
+        match replacement {
+            Ok(block) => out.push_str(&block),
+            Err(problem) => errors.push(problem),
+        }
+        copied = found.span.end;
+    }
+    out.push_str(&text[copied..]);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A directive indented on a line of its own (inside a list item, say)
+/// gets its block's following lines indented the same way, so the block
+/// stays inside the list item.
+fn indent_like_line(block: &str, text: &str, start: usize) -> String {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..start];
+    if prefix.is_empty() || !prefix.chars().all(char::is_whitespace) {
+        return block.to_string();
+    }
+    block.replace('\n', &format!("\n{prefix}"))
+}
+
+fn render_run(directive: &Directive, paths: &Paths) -> Result<String, String> {
+    match &directive.target {
+        Target::Example(name) => {
+            if paths.example_source(name).is_none() {
+                return Err(format!(
+                    "`{directive}` names no example: there is no {} (nor {}/main.rs)",
+                    paths.shown(&paths.examples.join(format!("{name}.rs"))),
+                    paths.shown(&paths.examples.join(name)),
+                ));
+            }
+        }
+        Target::Python(file) => {
+            let path = paths.project_root.join(file);
+            if !path.is_file() {
+                return Err(format!(
+                    "`{directive}` names no Python file: there is no {}",
+                    paths.shown(&path)
+                ));
+            }
+        }
+    }
+    let snapshot = paths.snapshot_file(directive);
+    let text = fs::read_to_string(&snapshot).map_err(|e| {
+        let shown = paths.shown(&snapshot);
+        if e.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "`{directive}` has no accepted snapshot: {shown} does not exist. \
+                 Run `cargo test` to record the output, review it, and accept it \
+                 (`cargo insta review`, or `INSTA_UPDATE=always cargo test`)."
+            )
+        } else {
+            format!("`{directive}`: cannot read its snapshot {shown}: {e}")
+        }
+    })?;
+    let output = render::snapshot_contents(&text).ok_or_else(|| {
+        format!(
+            "`{directive}`: {} is not an insta snapshot (no `---` header)",
+            paths.shown(&snapshot)
+        )
+    })?;
+    Ok(render::console_block(directive, output))
+}
+
+/// The preprocessor, for use in-process with
+/// `MDBook::with_preprocessor(Runner)` or from the `mdbook-runner` command.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Runner;
+
+impl Preprocessor for Runner {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
+        let paths = Paths::from_context(ctx)?;
+        let src = ctx.root.join(&ctx.config.book.src);
+        let mut errors = Vec::new();
+        book.for_each_mut(|item| {
+            let BookItem::Chapter(chapter) = item else {
+                return;
+            };
+            let Some(source) = &chapter.source_path else {
+                return;
+            };
+            let page = paths.shown(&src.join(source));
+            match expand_page(&chapter.content, &page, &paths) {
+                Ok(expanded) => chapter.content = expanded,
+                Err(mut page_errors) => errors.append(&mut page_errors),
+            }
+        });
+        if errors.is_empty() {
+            return Ok(book);
+        }
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        Err(anyhow::anyhow!(
+            "{} problem(s) with {{{{#run}}}} directives:\n{}",
+            errors.len(),
+            list.join("\n")
+        ))
+        .context("the runner preprocessor cannot show these programs' output")
+    }
+
+    fn supports_renderer(&self, _renderer: &str) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A throw-away project: examples/, tests/snapshots/, python/.
+    struct Project {
+        root: PathBuf,
+    }
+
+    impl Project {
+        fn new(tag: &str) -> Project {
+            let root = std::env::temp_dir().join(format!(
+                "mdbook-runner-{tag}-{}",
+                std::process::id()
+            ));
+            let _ = fs::remove_dir_all(&root);
+            for dir in ["book/src", "examples", "tests/snapshots", "python"] {
+                fs::create_dir_all(root.join(dir)).expect("create test project");
+            }
+            Project { root }
+        }
+        fn write(&self, path: &str, text: &str) {
+            fs::write(self.root.join(path), text).expect("write test file");
+        }
+        fn paths(&self) -> Paths {
+            Paths::for_book(&self.root.join("book"))
+        }
+    }
+
+    impl Drop for Project {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+
+    const SNAP: &str = "---\nsource: tests/book.rs\n---\nWashing salad dish\n";
+
+    #[test]
+    fn replaces_a_directive_with_command_and_snapshot() {
+        let project = Project::new("ok");
+        project.write("examples/dishes.rs", "fn main() {}");
+        project.write("tests/snapshots/dishes__--dryers_2.snap", SNAP);
+        let page = "Before\n{{#run dishes -- --dryers 2}}\nAfter\n";
+        let out = expand_page(page, "book/src/dishes.md", &project.paths());
+        assert_eq!(
+            out,
+            Ok("Before\n```console\n$ cargo run --example dishes -- --dryers 2\nWashing salad dish\n```\nAfter\n".into())
+        );
+    }
+
+    #[test]
+    fn an_indented_directive_keeps_its_block_in_the_list_item() {
+        let project = Project::new("indent");
+        project.write("examples/dishes.rs", "fn main() {}");
+        project.write("tests/snapshots/dishes.snap", "---\n---\na\nb\n");
+        let out = expand_page("- Try it:\n\n  {{#run dishes}}\n", "p.md", &project.paths());
+        assert_eq!(
+            out,
+            Ok("- Try it:\n\n  ```console\n  $ cargo run --example dishes\n  a\n  b\n  ```\n".into())
+        );
+    }
+
+    #[test]
+    fn python_runs_use_the_python_snapshot() {
+        let project = Project::new("python");
+        project.write("python/dishes.py", "print('hi')");
+        project.write("tests/snapshots/python__dishes.snap", "---\n---\nhi\n");
+        let out = expand_page("{{#run-python python/dishes.py}}", "p.md", &project.paths());
+        assert_eq!(out, Ok("```console\n$ python3 python/dishes.py\nhi\n```".into()));
+    }
+
+    #[test]
+    fn an_escaped_directive_is_shown_literally() {
+        let project = Project::new("escaped");
+        let out = expand_page("Type `\\{{#run dishes}}`.", "p.md", &project.paths());
+        assert_eq!(out, Ok("Type `{{#run dishes}}`.".into()));
+    }
+
+    #[test]
+    fn a_missing_snapshot_names_page_line_and_file() {
+        let project = Project::new("nosnap");
+        project.write("examples/by-hand.rs", "fn main() {}");
+        let errors = expand_page("# T\n\n{{#run by-hand}}\n", "book/src/by-hand.md", &project.paths())
+            .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let message = errors[0].to_string();
+        assert!(
+            message.starts_with("book/src/by-hand.md:3: `{{#run by-hand}}` has no accepted snapshot: tests/snapshots/by-hand.snap does not exist"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_example_is_an_error() {
+        let project = Project::new("noexample");
+        let errors = expand_page("{{#run nope}}", "book/src/x.md", &project.paths()).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "book/src/x.md:1: `{{#run nope}}` names no example: there is no examples/nope.rs (nor examples/nope/main.rs)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_python_file_is_an_error() {
+        let project = Project::new("nopython");
+        let errors =
+            expand_page("\n{{#run-python python/x.py}}", "book/src/x.md", &project.paths())
+                .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "book/src/x.md:2: `{{#run-python python/x.py}}` names no Python file: there is no python/x.py"
+        );
+    }
+
+    #[test]
+    fn a_malformed_directive_is_an_error_not_dropped() {
+        let project = Project::new("malformed");
+        let errors = expand_page("a\nb {{#run dishes --dryers 2}}", "book/src/x.md", &project.paths())
+            .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "book/src/x.md:2: malformed directive `{{#run dishes --dryers 2}}`: arguments must come after ` -- `, as in `{{#run dishes -- --dryers 2}}`"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_without_header_is_an_error() {
+        let project = Project::new("badsnap");
+        project.write("examples/dishes.rs", "fn main() {}");
+        project.write("tests/snapshots/dishes.snap", "just text\n");
+        let errors = expand_page("{{#run dishes}}", "p.md", &project.paths()).unwrap_err();
+        assert!(errors[0].message.contains("is not an insta snapshot"), "{errors:?}");
+    }
+
+    #[test]
+    fn every_problem_on_a_page_is_reported() {
+        let project = Project::new("many");
+        let errors = expand_page("{{#run a}}\n{{#run b}}\n{{#run}}\n", "p.md", &project.paths())
+            .unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn the_preprocessor_fails_the_whole_book_on_any_error() {
+        use mdbook_preprocessor::book::Chapter;
+        use mdbook_preprocessor::config::Config;
+        let project = Project::new("book");
+        let mut book = Book::new();
+        book.push_item(Chapter::new(
+            "Dishes",
+            "{{#run dishes}}\n".into(),
+            "dishes.md",
+            vec![],
+        ));
+        let ctx = PreprocessorContext::new(
+            project.root.join("book"),
+            Config::default(),
+            "html".into(),
+        );
+        let err = Runner.run(&ctx, book).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("book/src/dishes.md:1: `{{#run dishes}}` names no example"), "{text}");
+    }
+}
