@@ -6,4 +6,6 @@
 //! documentation.
 
 pub mod process;
+pub use process::{Process, ProcessError};
 pub mod queue;
+pub use queue::{JoinableQueue, Queue, SimpleQueue};

@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -61,7 +62,11 @@ fn directives() -> BTreeMap<Directive, Vec<String>> {
             }
         }
     }
-    assert!(malformed.is_empty(), "malformed directives:\n{}", malformed.join("\n"));
+    assert!(
+        malformed.is_empty(),
+        "malformed directives:\n{}",
+        malformed.join("\n")
+    );
     all
 }
 
@@ -113,7 +118,13 @@ fn every_run_in_the_book_matches_its_snapshot() {
             continue;
         }
         if matches!(directive.target, Target::Python(_)) && !python3_available() {
-            println!("SKIPPED (no python3 on PATH): {directive} at {}", places.join(", "));
+            // Straight to standard error, past the test harness's capture,
+            // so a skip is never silent.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (no python3 on PATH): {directive} at {}",
+                places.join(", ")
+            );
             continue;
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -205,10 +216,16 @@ fn every_book_snapshot_belongs_to_a_run() {
         .collect();
     let mut stale = Vec::new();
     for entry in fs::read_dir(project_root().join("tests/snapshots")).expect("read snapshots") {
-        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("dir entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".snap")
             && !used.contains(&name)
-            && !other_targets.iter().any(|prefix| name.starts_with(prefix.as_str()))
+            && !other_targets
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()))
         {
             stale.push(name);
         }
@@ -278,6 +295,10 @@ fn the_fence_scanner_sees_what_markdown_sees() {
     let text = "```rust\nlet x = 1;\n```\n\n````console\n```\nnot a fence\n```\n````\n~~~\nplain\n~~~\n    ```indented code\n";
     assert_eq!(
         fenced_blocks(text),
-        vec![(1, "rust".to_string()), (5, "console".to_string()), (10, String::new())]
+        vec![
+            (1, "rust".to_string()),
+            (5, "console".to_string()),
+            (10, String::new())
+        ]
     );
 }

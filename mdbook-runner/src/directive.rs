@@ -298,7 +298,10 @@ mod tests {
 
     #[test]
     fn leaves_other_mdbook_directives_alone() {
-        assert!(find("{{#include ../../examples/x.rs:main}} {{#runner}} {{#rustdoc_include a}}").is_empty());
+        assert!(
+            find("{{#include ../../examples/x.rs:main}} {{#runner}} {{#rustdoc_include a}}")
+                .is_empty()
+        );
     }
 
     #[test]
@@ -324,7 +327,10 @@ mod tests {
         );
         assert_eq!(
             only("{{#run-python   }}").parsed,
-            Err(ParseError::MissingTarget("run-python".into(), "a Python file"))
+            Err(ParseError::MissingTarget(
+                "run-python".into(),
+                "a Python file"
+            ))
         );
     }
 

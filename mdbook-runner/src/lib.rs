@@ -291,10 +291,8 @@ mod tests {
 
     impl Project {
         fn new(tag: &str) -> Project {
-            let root = std::env::temp_dir().join(format!(
-                "mdbook-runner-{tag}-{}",
-                std::process::id()
-            ));
+            let root =
+                std::env::temp_dir().join(format!("mdbook-runner-{tag}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&root);
             for dir in ["book/src", "examples", "tests/snapshots", "python"] {
                 fs::create_dir_all(root.join(dir)).expect("create test project");
@@ -338,7 +336,10 @@ mod tests {
         let out = expand_page("- Try it:\n\n  {{#run dishes}}\n", "p.md", &project.paths());
         assert_eq!(
             out,
-            Ok("- Try it:\n\n  ```console\n  $ cargo run --example dishes\n  a\n  b\n  ```\n".into())
+            Ok(
+                "- Try it:\n\n  ```console\n  $ cargo run --example dishes\n  a\n  b\n  ```\n"
+                    .into()
+            )
         );
     }
 
@@ -348,7 +349,10 @@ mod tests {
         project.write("python/dishes.py", "print('hi')");
         project.write("tests/snapshots/python__dishes.snap", "---\n---\nhi\n");
         let out = expand_page("{{#run-python python/dishes.py}}", "p.md", &project.paths());
-        assert_eq!(out, Ok("```console\n$ python3 python/dishes.py\nhi\n```".into()));
+        assert_eq!(
+            out,
+            Ok("```console\n$ python3 python/dishes.py\nhi\n```".into())
+        );
     }
 
     #[test]
@@ -362,8 +366,12 @@ mod tests {
     fn a_missing_snapshot_names_page_line_and_file() {
         let project = Project::new("nosnap");
         project.write("examples/by-hand.rs", "fn main() {}");
-        let errors = expand_page("# T\n\n{{#run by-hand}}\n", "book/src/by-hand.md", &project.paths())
-            .unwrap_err();
+        let errors = expand_page(
+            "# T\n\n{{#run by-hand}}\n",
+            "book/src/by-hand.md",
+            &project.paths(),
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 1);
         let message = errors[0].to_string();
         assert!(
@@ -385,9 +393,12 @@ mod tests {
     #[test]
     fn an_unknown_python_file_is_an_error() {
         let project = Project::new("nopython");
-        let errors =
-            expand_page("\n{{#run-python python/x.py}}", "book/src/x.md", &project.paths())
-                .unwrap_err();
+        let errors = expand_page(
+            "\n{{#run-python python/x.py}}",
+            "book/src/x.md",
+            &project.paths(),
+        )
+        .unwrap_err();
         assert_eq!(
             errors[0].to_string(),
             "book/src/x.md:2: `{{#run-python python/x.py}}` names no Python file: there is no python/x.py"
@@ -397,8 +408,12 @@ mod tests {
     #[test]
     fn a_malformed_directive_is_an_error_not_dropped() {
         let project = Project::new("malformed");
-        let errors = expand_page("a\nb {{#run dishes --dryers 2}}", "book/src/x.md", &project.paths())
-            .unwrap_err();
+        let errors = expand_page(
+            "a\nb {{#run dishes --dryers 2}}",
+            "book/src/x.md",
+            &project.paths(),
+        )
+        .unwrap_err();
         assert_eq!(
             errors[0].to_string(),
             "book/src/x.md:2: malformed directive `{{#run dishes --dryers 2}}`: arguments must come after ` -- `, as in `{{#run dishes -- --dryers 2}}`"
@@ -411,14 +426,21 @@ mod tests {
         project.write("examples/dishes.rs", "fn main() {}");
         project.write("tests/snapshots/dishes.snap", "just text\n");
         let errors = expand_page("{{#run dishes}}", "p.md", &project.paths()).unwrap_err();
-        assert!(errors[0].message.contains("is not an insta snapshot"), "{errors:?}");
+        assert!(
+            errors[0].message.contains("is not an insta snapshot"),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn every_problem_on_a_page_is_reported() {
         let project = Project::new("many");
-        let errors = expand_page("{{#run a}}\n{{#run b}}\n{{#run}}\n", "p.md", &project.paths())
-            .unwrap_err();
+        let errors = expand_page(
+            "{{#run a}}\n{{#run b}}\n{{#run}}\n",
+            "p.md",
+            &project.paths(),
+        )
+        .unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 3]);
     }
@@ -435,13 +457,13 @@ mod tests {
             "dishes.md",
             vec![],
         ));
-        let ctx = PreprocessorContext::new(
-            project.root.join("book"),
-            Config::default(),
-            "html".into(),
-        );
+        let ctx =
+            PreprocessorContext::new(project.root.join("book"), Config::default(), "html".into());
         let err = Runner.run(&ctx, book).unwrap_err();
         let text = format!("{err:#}");
-        assert!(text.contains("book/src/dishes.md:1: `{{#run dishes}}` names no example"), "{text}");
+        assert!(
+            text.contains("book/src/dishes.md:1: `{{#run dishes}}` names no example"),
+            "{text}"
+        );
     }
 }

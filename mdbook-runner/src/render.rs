@@ -24,11 +24,7 @@ pub fn snapshot_contents(file_text: &str) -> Option<&str> {
 /// The fence is longer than any run of backticks in the output, so any
 /// output renders as it is.
 pub fn console_block(directive: &Directive, output: &str) -> String {
-    let longest_run = output
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = output.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run.max(2) + 1);
     let mut block = format!("{fence}console\n$ {}\n", directive.command_line());
     if !output.is_empty() {
@@ -74,7 +70,10 @@ mod tests {
 
     #[test]
     fn renders_the_command_then_the_output() {
-        let block = console_block(&dishes(&["--dryers", "2"]), "Washing salad dish\nDrying salad dish");
+        let block = console_block(
+            &dishes(&["--dryers", "2"]),
+            "Washing salad dish\nDrying salad dish",
+        );
         assert_eq!(
             block,
             "```console\n$ cargo run --example dishes -- --dryers 2\nWashing salad dish\nDrying salad dish\n```"

@@ -268,7 +268,10 @@ impl RawQueue {
                 errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
             });
         }
-        let base = NonNull::new(ptr.cast::<u8>()).ok_or(OsError { op: "mmap", errno: 0 })?;
+        let base = NonNull::new(ptr.cast::<u8>()).ok_or(OsError {
+            op: "mmap",
+            errno: 0,
+        })?;
         let map = Mapping {
             base,
             len,
@@ -288,7 +291,10 @@ impl RawQueue {
         // (see above). Each return code is checked.
         unsafe {
             let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-            check("pthread_mutexattr_init", libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
+            check(
+                "pthread_mutexattr_init",
+                libc::pthread_mutexattr_init(attr.as_mut_ptr()),
+            )?;
             let attr = attr.as_mut_ptr();
             let set = check(
                 "pthread_mutexattr_setpshared",
@@ -367,9 +373,12 @@ impl RawQueue {
     fn recover(&self) {
         let h = self.header();
         if h.journal.valid.load(Ordering::Acquire) == 1 {
-            h.head.store(h.journal.head.load(Ordering::Relaxed), Ordering::Relaxed);
-            h.tail.store(h.journal.tail.load(Ordering::Relaxed), Ordering::Relaxed);
-            h.items.store(h.journal.items.load(Ordering::Relaxed), Ordering::Relaxed);
+            h.head
+                .store(h.journal.head.load(Ordering::Relaxed), Ordering::Relaxed);
+            h.tail
+                .store(h.journal.tail.load(Ordering::Relaxed), Ordering::Relaxed);
+            h.items
+                .store(h.journal.items.load(Ordering::Relaxed), Ordering::Relaxed);
             h.journal.valid.store(0, Ordering::Release);
         }
         h.recoveries.fetch_add(1, Ordering::Relaxed);
@@ -443,7 +452,11 @@ impl RawQueue {
         // that only the lock holder may consume.
         unsafe {
             std::ptr::copy_nonoverlapping(self.data().add(off), dst.as_mut_ptr(), first);
-            std::ptr::copy_nonoverlapping(self.data(), dst.as_mut_ptr().add(first), dst.len() - first);
+            std::ptr::copy_nonoverlapping(
+                self.data(),
+                dst.as_mut_ptr().add(first),
+                dst.len() - first,
+            );
         }
     }
 
@@ -493,10 +506,15 @@ impl RawQueue {
         };
         let deadline = block.deadline();
         let mut spun = false;
-        let mut guard = self.lock().map_err(|error| PutError::Os { item: (), error })?;
+        let mut guard = self
+            .lock()
+            .map_err(|error| PutError::Os { item: (), error })?;
         loop {
             if fits(h) {
-                let (head, tail) = (h.head.load(Ordering::Relaxed), h.tail.load(Ordering::Relaxed));
+                let (head, tail) = (
+                    h.head.load(Ordering::Relaxed),
+                    h.tail.load(Ordering::Relaxed),
+                );
                 let items = h.items.load(Ordering::Relaxed);
                 // Count the task before the item becomes visible, so the
                 // count of unfinished tasks can never be too low.
@@ -521,7 +539,9 @@ impl RawQueue {
                     .map_err(|error| PutError::Os { item: (), error })?;
                 continue;
             }
-            guard = self.lock().map_err(|error| PutError::Os { item: (), error })?;
+            guard = self
+                .lock()
+                .map_err(|error| PutError::Os { item: (), error })?;
         }
     }
 
@@ -538,7 +558,10 @@ impl RawQueue {
         let mut guard = self.lock()?;
         loop {
             if ready(h) {
-                let (head, tail) = (h.head.load(Ordering::Relaxed), h.tail.load(Ordering::Relaxed));
+                let (head, tail) = (
+                    h.head.load(Ordering::Relaxed),
+                    h.tail.load(Ordering::Relaxed),
+                );
                 let items = h.items.load(Ordering::Relaxed);
                 let mut len = [0u8; LEN_BYTES as usize];
                 self.copy_out(head, &mut len);
@@ -732,7 +755,10 @@ mod tests {
             }
         }
         let mut buf = Vec::new();
-        assert!(matches!(q.get_bytes(&mut buf, Block::No), Err(GetError::Empty)));
+        assert!(matches!(
+            q.get_bytes(&mut buf, Block::No),
+            Err(GetError::Empty)
+        ));
         assert_eq!(q.qsize(), 0);
     }
 

@@ -62,7 +62,14 @@ pub fn example_path(name: &str) -> PathBuf {
         };
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--examples", "--package", "washup", "--profile"])
+            .args([
+                "build",
+                "--quiet",
+                "--examples",
+                "--package",
+                "washup",
+                "--profile",
+            ])
             .arg(&profile)
             .current_dir(project_root())
             .status()
@@ -294,12 +301,8 @@ fn wait_for_group(mut child: Child, pgid: i32) -> Receiver<Waited> {
     thread::spawn(move || {
         let Ok(status) = child.wait() else { return };
         let _ = tx.send(Waited::Exited(status));
-        loop {
-            match waitpid(Pid::from_raw(-pgid), None) {
-                Ok(_) | Err(Errno::EINTR) => continue,
-                Err(_) => break,
-            }
-        }
+        // Ends with ECHILD: no process of the group is left.
+        while let Ok(_) | Err(Errno::EINTR) = waitpid(Pid::from_raw(-pgid), None) {}
         let _ = tx.send(Waited::GroupGone);
     });
     rx
@@ -316,7 +319,9 @@ pub fn group_members(pgid: i32) -> Vec<String> {
             continue;
         };
         // Fields after the command (which is in parentheses): state, ppid, pgrp.
-        let Some(close) = stat.rfind(')') else { continue };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
         let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
         if fields.get(2) == Some(&pgid.to_string().as_str()) && fields.first() != Some(&"Z") {
             members.push(stat[..=close].to_string());

@@ -1,0 +1,187 @@
+//! Items per second through our queues, between processes, next to Python.
+//!
+//! Run with `cargo bench -p washup-tests --bench queue` (add `-- 4000000`
+//! to change the number of items). Prints one table:
+//!
+//! - `JoinableQueue<u64>`: one producer process, 1 or 2 consumer processes,
+//!   each `get` followed by `task_done`; the clock stops when `join` returns.
+//! - `RawQueue, 8-byte items`: the byte layer underneath (shared ring,
+//!   robust lock, futex wake-ups) without serialization or task counting:
+//!   the limit for the queue above.
+//! - `pipe, 8-byte write/read per item`: what one system call per item
+//!   costs, for comparison (Python's queue sends each item through a pipe).
+//! - Python's `multiprocessing.JoinableQueue` (python/bench_queue.py), run
+//!   in the same invocation when `python3` is on PATH.
+
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::Instant;
+
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Pid, fork};
+use washup::JoinableQueue;
+use washup::queue::{Block, RawQueue};
+
+const STOP: u64 = u64::MAX;
+
+/// Run `child` in a forked process that exits with status 0 after it.
+fn spawn(child: impl FnOnce()) -> Pid {
+    // SAFETY: the benchmark is single-threaded when it forks; the child
+    // runs `child` and leaves with `_exit`, never returning into main.
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            child();
+            // SAFETY: ends the child without running the parent's cleanup.
+            unsafe { libc::_exit(0) }
+        }
+        ForkResult::Parent { child } => child,
+    }
+}
+
+fn reap(pid: Pid) {
+    match waitpid(pid, None).expect("waitpid") {
+        WaitStatus::Exited(_, 0) => {}
+        other => panic!("consumer ended badly: {other:?}"),
+    }
+}
+
+fn joinable(items: u64, consumers: usize) -> f64 {
+    let rack: JoinableQueue<u64> = JoinableQueue::new().expect("queue");
+    let pids: Vec<Pid> = (0..consumers)
+        .map(|_| {
+            let rack = rack.clone();
+            spawn(move || {
+                loop {
+                    let item = rack.get().expect("get");
+                    rack.task_done().expect("task_done");
+                    if item == STOP {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    for i in 0..items {
+        rack.put(i).expect("put");
+    }
+    for _ in 0..consumers {
+        rack.put(STOP).expect("put");
+    }
+    rack.join();
+    let seconds = start.elapsed().as_secs_f64();
+    pids.into_iter().for_each(reap);
+    items as f64 / seconds
+}
+
+fn raw(items: u64) -> f64 {
+    let rack = RawQueue::new(0, washup::queue::DEFAULT_BUFFER_BYTES).expect("queue");
+    let consumer = rack.clone();
+    let pid = spawn(move || {
+        let mut buf = Vec::with_capacity(8);
+        loop {
+            consumer.get_bytes(&mut buf, Block::Forever).expect("get");
+            if buf == STOP.to_le_bytes() {
+                return;
+            }
+        }
+    });
+    let start = Instant::now();
+    for i in 0..items {
+        rack.put_bytes(&i.to_le_bytes(), Block::Forever)
+            .expect("put");
+    }
+    rack.put_bytes(&STOP.to_le_bytes(), Block::Forever)
+        .expect("put");
+    reap(pid);
+    items as f64 / start.elapsed().as_secs_f64()
+}
+
+fn pipe(items: u64) -> f64 {
+    let (mut reader, mut writer) = std::io::pipe().expect("pipe");
+    let pid = spawn(|| {
+        let mut buf = [0u8; 8];
+        while reader.read_exact(&mut buf).is_ok() {
+            if buf == STOP.to_le_bytes() {
+                return;
+            }
+        }
+    });
+    drop(reader);
+    let start = Instant::now();
+    for i in 0..items {
+        writer.write_all(&i.to_le_bytes()).expect("write");
+    }
+    writer.write_all(&STOP.to_le_bytes()).expect("write");
+    reap(pid);
+    items as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Python's rates for 1 and 2 consumers, or why there are none.
+fn python(items: u64) -> Result<Vec<f64>, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = Command::new("python3")
+        .arg("python/bench_queue.py")
+        .arg(items.to_string())
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("python3 not run ({e})"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "python3 failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split("items_per_s=").nth(1)?.trim().parse().ok())
+        .collect())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a number sets the item count.
+    let items: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(2_000_000);
+    let python_items = (items / 10).max(10_000);
+
+    let rows = [
+        ("JoinableQueue<u64>, 1 consumer", joinable(items, 1)),
+        ("JoinableQueue<u64>, 2 consumers", joinable(items, 2)),
+        ("RawQueue, 8-byte items, 1 consumer", raw(items)),
+        ("pipe, 8-byte write/read per item", pipe(items)),
+    ];
+    let python = python(python_items);
+
+    println!("items per second, one producer process ({items} items; Python {python_items})");
+    println!("{:<44} {:>14}", "channel", "items/s");
+    for (name, rate) in &rows {
+        println!("{name:<44} {rate:>14.0}");
+    }
+    match &python {
+        Ok(rates) => {
+            for (consumers, rate) in [1, 2].iter().zip(rates) {
+                let s = if *consumers == 1 { "" } else { "s" };
+                let name = format!("Python JoinableQueue, {consumers} consumer{s}");
+                println!("{name:<44} {rate:>14.0}");
+            }
+        }
+        Err(why) => println!("Python JoinableQueue: skipped, {why}"),
+    }
+    println!();
+    let (one, raw) = (rows[0].1, rows[2].1);
+    println!(
+        "JoinableQueue / RawQueue: {:.2} (target: at least 0.5)",
+        one / raw
+    );
+    if let Ok(rates) = &python {
+        for (consumers, rate) in [1, 2].iter().zip(rates) {
+            let ours = rows[consumers - 1].1;
+            println!(
+                "JoinableQueue / Python, {consumers} consumer(s): {:.1}x (target: at least 10x)",
+                ours / rate
+            );
+        }
+    }
+}
