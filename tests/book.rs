@@ -7,7 +7,7 @@
 //! - No page holds a hand-typed output block.
 //!
 //! Environment knobs: `WASHUP_ONLY=dishes,python__dishes` runs only those
-//! targets (example names, or `python__<stem>`); `WASHUP_REPEAT=N` runs
+//! targets (example names, `python__<stem>` or `compile-fail__<stem>`); `WASHUP_REPEAT=N` runs
 //! each directive N times and requires the same output every time (the
 //! stability check: run it with both cores busy).
 
@@ -18,7 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use mdbook_runner::directive::{self, Directive, Target};
-use washup_tests::{Finished, project_root, python3_available, run_example, run_python};
+use washup_tests::{Finished, project_root, python3_available, run_example, run_python, run_rustc};
 
 fn pages() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -76,7 +76,8 @@ fn selected(directive: &Directive) -> bool {
     };
     let key = match &directive.target {
         Target::Example(name) => name.clone(),
-        Target::Python(_) => directive
+        // `python__<stem>`, `compile-fail__<stem>`
+        Target::Python(_) | Target::CompileFail(_) => directive
             .snapshot_name()
             .split("__")
             .take(2)
@@ -91,6 +92,15 @@ fn run(directive: &Directive) -> Finished {
     match &directive.target {
         Target::Example(name) => run_example(name, &args),
         Target::Python(path) => run_python(path, &args),
+        Target::CompileFail(path) => {
+            let finished = run_rustc(path);
+            assert_ne!(
+                finished.code,
+                Some(0),
+                "{directive}: {path} compiled, but the page says it must not"
+            );
+            finished
+        }
     }
 }
 
@@ -175,7 +185,7 @@ fn every_example_is_run_by_some_page() {
         .into_keys()
         .filter_map(|d| match d.target {
             Target::Example(name) => Some(name),
-            Target::Python(_) => None,
+            Target::Python(_) | Target::CompileFail(_) => None,
         })
         .collect();
     let mut missing = Vec::new();

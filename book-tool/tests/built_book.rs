@@ -71,3 +71,62 @@ fn every_page_shows_the_accepted_output_of_each_run() {
     let _ = fs::remove_dir_all(&dest);
     assert!(checked > 0, "no directive was checked");
 }
+
+/// The book is an ordinary mdBook 0.5 book: a stock `mdbook build` (which
+/// starts `mdbook-runner` as an external command, as book.toml says) makes
+/// the same pages as `cargo book`. Skipped, visibly, without `mdbook`.
+#[test]
+fn a_stock_mdbook_build_makes_the_same_pages() {
+    use std::io::Write as _;
+    use std::process::Command;
+    let version = Command::new("mdbook").arg("--version").output();
+    let Ok(version) = version.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: no `mdbook` command on PATH (cargo install mdbook --version ^0.5 to run this check)"
+        );
+        return;
+    };
+    assert!(
+        version.starts_with("mdbook v0.5"),
+        "expected mdBook 0.5, found {version}"
+    );
+    let book = washup_book::default_book();
+    let ours = std::env::temp_dir().join(format!("washup-ours-{}", std::process::id()));
+    let stock = std::env::temp_dir().join(format!("washup-stock-{}", std::process::id()));
+    washup_book::build(&book, Some(&ours)).expect("cargo book's build");
+    let status = Command::new("mdbook")
+        .arg("build")
+        .arg(&book)
+        .arg("--dest-dir")
+        .arg(&stock)
+        .status()
+        .expect("run mdbook");
+    assert!(status.success(), "mdbook build failed: {status}");
+    let mut compared = 0;
+    for entry in fs::read_dir(&ours).expect("read build").flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().ends_with(".html") {
+            continue;
+        }
+        // The search index's file name carries a hash of the index, which
+        // differs between builds; everything else must match.
+        let strip = |text: String| -> String {
+            text.lines()
+                .filter(|line| !line.contains("path_to_searchindex_js"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let a = strip(fs::read_to_string(entry.path()).expect("read ours"));
+        let b = strip(fs::read_to_string(stock.join(&name)).expect("stock build has the page"));
+        assert!(
+            a == b,
+            "{} differs between cargo book and mdbook build",
+            name.to_string_lossy()
+        );
+        compared += 1;
+    }
+    let _ = fs::remove_dir_all(&ours);
+    let _ = fs::remove_dir_all(&stock);
+    assert!(compared > 3, "compared only {compared} pages");
+}

@@ -7,7 +7,12 @@
 //! {{#run EXAMPLE -- ARG ...}}
 //! {{#run-python FILE.py}}
 //! {{#run-python FILE.py -- ARG ...}}
+//! {{#compile-fail FILE.rs}}
 //! ```
+//!
+//! `compile-fail` shows what `rustc` says about a program that must not
+//! compile (a lesson about an error Rust catches at compile time). It takes
+//! no arguments, and the program may use only the standard library.
 //!
 //! Arguments after `--` are split like a POSIX shell would split them
 //! (quotes allowed), so `{{#run dishes -- --dishes "salad,bread"}}` passes
@@ -25,6 +30,9 @@ pub enum Target {
     Example(String),
     /// `{{#run-python PATH}}`: a Python file, path relative to the project root.
     Python(String),
+    /// `{{#compile-fail PATH}}`: a Rust file that must not compile, path
+    /// relative to the project root.
+    CompileFail(String),
 }
 
 /// One parsed directive: what to run and with which arguments.
@@ -51,6 +59,14 @@ pub enum ParseError {
     /// A Python path that is absolute, leaves the project, or is not a `.py` file.
     #[error("`{0}` is not a Python file inside the project (a relative path ending in `.py`)")]
     BadPythonPath(String),
+    /// A Rust path that is absolute, leaves the project, or is not a `.rs` file.
+    #[error("`{0}` is not a Rust file inside the project (a relative path ending in `.rs`)")]
+    BadRustPath(String),
+    /// `{{#compile-fail}}` with arguments.
+    #[error(
+        "`{{{{#compile-fail}}}}` takes no arguments: it shows what `rustc` says about one file"
+    )]
+    CompileFailArguments,
     /// Words between the target and the arguments without a `--` separator.
     #[error("arguments must come after ` -- `, as in `{{{{#{0} {1} -- {2}}}}}`")]
     MissingSeparator(String, String, String),
@@ -71,7 +87,7 @@ pub struct Found {
     pub parsed: Result<Option<Directive>, ParseError>,
 }
 
-const KEYWORDS: [&str; 2] = ["run-python", "run"];
+const KEYWORDS: [&str; 3] = ["run-python", "run", "compile-fail"];
 
 /// Finds every `{{#run ...}}` and `{{#run-python ...}}` directive in `text`,
 /// in order. Malformed ones are returned as errors, never skipped.
@@ -132,10 +148,10 @@ fn parse_body(keyword: &str, body: &str) -> Result<Directive, ParseError> {
         _ => (body, None),
     };
     let mut words = head.split_whitespace();
-    let what = if keyword == "run" {
-        "an example name"
-    } else {
-        "a Python file"
+    let what = match keyword {
+        "run" => "an example name",
+        "run-python" => "a Python file",
+        _ => "a Rust file",
     };
     let name = words
         .next()
@@ -148,22 +164,36 @@ fn parse_body(keyword: &str, body: &str) -> Result<Directive, ParseError> {
             extra.join(" "),
         ));
     }
-    let target = if keyword == "run" {
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(ParseError::BadExampleName(name.to_string()));
+    let inside = |extension: &str| {
+        !name.starts_with('/')
+            && name.ends_with(extension)
+            && name.split('/').all(|part| part != ".." && !part.is_empty())
+    };
+    let target = match keyword {
+        "run" => {
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(ParseError::BadExampleName(name.to_string()));
+            }
+            Target::Example(name.to_string())
         }
-        Target::Example(name.to_string())
-    } else {
-        let inside = !name.starts_with('/')
-            && name.ends_with(".py")
-            && name.split('/').all(|part| part != ".." && !part.is_empty());
-        if !inside {
-            return Err(ParseError::BadPythonPath(name.to_string()));
+        "run-python" => {
+            if !inside(".py") {
+                return Err(ParseError::BadPythonPath(name.to_string()));
+            }
+            Target::Python(name.to_string())
         }
-        Target::Python(name.to_string())
+        _ => {
+            if !inside(".rs") {
+                return Err(ParseError::BadRustPath(name.to_string()));
+            }
+            if rest.is_some() {
+                return Err(ParseError::CompileFailArguments);
+            }
+            Target::CompileFail(name.to_string())
+        }
     };
     let args = match rest {
         None => Vec::new(),
@@ -185,6 +215,10 @@ impl Directive {
             Target::Python(path) => {
                 let file = path.rsplit('/').next().unwrap_or(path);
                 format!("python__{}", file.trim_end_matches(".py"))
+            }
+            Target::CompileFail(path) => {
+                let file = path.rsplit('/').next().unwrap_or(path);
+                format!("compile-fail__{}", file.trim_end_matches(".rs"))
             }
         };
         if !self.args.is_empty() {
@@ -215,6 +249,7 @@ impl Directive {
         let mut line = match &self.target {
             Target::Example(example) => format!("cargo run --example {example}"),
             Target::Python(path) => format!("python3 {path}"),
+            Target::CompileFail(path) => format!("rustc --edition 2024 {path}"),
         };
         if !self.args.is_empty() {
             if matches!(self.target, Target::Example(_)) {
@@ -232,6 +267,7 @@ impl fmt::Display for Directive {
         let (keyword, name) = match &self.target {
             Target::Example(example) => ("run", example),
             Target::Python(path) => ("run-python", path),
+            Target::CompileFail(path) => ("compile-fail", path),
         };
         write!(f, "{{{{#{keyword} {name}")?;
         if !self.args.is_empty() {
@@ -287,6 +323,29 @@ mod tests {
             args: vec!["3".into()],
         };
         assert_eq!(found.parsed, Ok(Some(directive)));
+    }
+
+    #[test]
+    fn parses_compile_fail_and_refuses_its_arguments() {
+        let found = only("{{#compile-fail compile_fail/start_twice.rs}}");
+        let directive = Directive {
+            target: Target::CompileFail("compile_fail/start_twice.rs".into()),
+            args: vec![],
+        };
+        assert_eq!(directive.snapshot_name(), "compile-fail__start_twice");
+        assert_eq!(
+            directive.command_line(),
+            "rustc --edition 2024 compile_fail/start_twice.rs"
+        );
+        assert_eq!(found.parsed, Ok(Some(directive)));
+        assert_eq!(
+            only("{{#compile-fail a.rs -- -O}}").parsed,
+            Err(ParseError::CompileFailArguments)
+        );
+        assert_eq!(
+            only("{{#compile-fail ../a.rs}}").parsed,
+            Err(ParseError::BadRustPath("../a.rs".into()))
+        );
     }
 
     #[test]

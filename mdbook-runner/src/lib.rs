@@ -10,7 +10,9 @@
 //!
 //! The snapshot is the insta file that the project's tests assert the real
 //! program's output against, so the page, the program and the tests cannot
-//! drift apart. `{{#run-python FILE.py}}` does the same for a Python file.
+//! drift apart. `{{#run-python FILE.py}}` does the same for a Python file,
+//! and `{{#compile-fail FILE.rs}}` for what `rustc` says about a program
+//! that must not compile.
 //!
 //! Nothing is dropped silently: a malformed directive, an example or Python
 //! file that does not exist, and a run without an accepted snapshot are
@@ -204,11 +206,11 @@ fn render_run(directive: &Directive, paths: &Paths) -> Result<String, String> {
                 ));
             }
         }
-        Target::Python(file) => {
+        Target::Python(file) | Target::CompileFail(file) => {
             let path = paths.project_root.join(file);
             if !path.is_file() {
                 return Err(format!(
-                    "`{directive}` names no Python file: there is no {}",
+                    "`{directive}` names no file: there is no {}",
                     paths.shown(&path)
                 ));
             }
@@ -401,7 +403,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             errors[0].to_string(),
-            "book/src/x.md:2: `{{#run-python python/x.py}}` names no Python file: there is no python/x.py"
+            "book/src/x.md:2: `{{#run-python python/x.py}}` names no file: there is no python/x.py"
         );
     }
 

@@ -149,6 +149,36 @@ pub fn run_python(path: &str, args: &[&str]) -> Finished {
     Running::start(command, path).finish()
 }
 
+/// Compiles the Rust file `path` (relative to the project root) with
+/// `rustc --edition 2024`, as a reader would, and returns what the compiler
+/// said. Only metadata is emitted, into a temporary folder, so nothing is
+/// left in the project; that changes no diagnostic.
+pub fn run_rustc(path: &str) -> Finished {
+    let out_dir = std::env::temp_dir().join(format!(
+        "washup-rustc-{}-{}",
+        std::process::id(),
+        path.replace('/', "_")
+    ));
+    std::fs::create_dir_all(&out_dir).expect("create rustc output folder");
+    let mut command = Command::new("rustc");
+    command
+        .args([
+            "--edition",
+            "2024",
+            "--color",
+            "never",
+            "--emit",
+            "metadata",
+            "--out-dir",
+        ])
+        .arg(&out_dir)
+        .arg(path)
+        .current_dir(project_root());
+    let finished = Running::start(command, path).finish();
+    let _ = std::fs::remove_dir_all(&out_dir);
+    finished
+}
+
 /// Starts example `name` with `args` in its own process group, with its
 /// standard output and error merged into one pipe that the test reads.
 pub fn spawn_example(name: &str, args: &[&str]) -> Running {
