@@ -18,6 +18,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use mdbook_runner::directive::{self, Directive, Target};
+use mdbook_runner::quiz::{self, Question, Quiz};
+use mdbook_runner::{Paths, render};
 use washup_tests::{Finished, project_root, python3_available, run_example, run_python, run_rustc};
 
 fn pages() -> Vec<PathBuf> {
@@ -61,6 +63,13 @@ fn directives() -> BTreeMap<Directive, Vec<String>> {
                 Err(error) => malformed.push(format!("{place}: {error}")),
             }
         }
+        // A quiz's "what does it print?" questions are runs too.
+        for (line, name, quiz) in quizzes_in(&text) {
+            for (number, directive) in quiz.runs() {
+                let place = format!("{}:{line} (quiz {name}, question {number})", shown(&page));
+                all.entry(directive).or_default().push(place);
+            }
+        }
     }
     assert!(
         malformed.is_empty(),
@@ -68,6 +77,65 @@ fn directives() -> BTreeMap<Directive, Vec<String>> {
         malformed.join("\n")
     );
     all
+}
+
+/// The quizzes a page shows: (line, name, quiz). Fails the test on a
+/// malformed directive or an invalid quiz file.
+fn quizzes_in(text: &str) -> Vec<(usize, String, Quiz)> {
+    let paths = Paths::for_book(&project_root().join("book"));
+    quiz::find(text)
+        .into_iter()
+        .filter_map(|found| {
+            let name = found.name.expect("well-formed {{#quiz}} directive")?;
+            let quiz = paths.load_quiz(&name).unwrap_or_else(|e| panic!("{e}"));
+            Some((found.line, name, quiz))
+        })
+        .collect()
+}
+
+/// A quiz cannot teach a wrong answer: in each "what does it print?"
+/// question, the option marked right is exactly the accepted output of its
+/// run (which the test above checks against the real program), and no other
+/// option is.
+#[test]
+fn quiz_answers_are_what_the_programs_print() {
+    let paths = Paths::for_book(&project_root().join("book"));
+    let mut checked = 0;
+    for page in pages() {
+        let text = fs::read_to_string(&page).expect("read page");
+        for (_, name, quiz) in quizzes_in(&text) {
+            for (index, question) in quiz.questions.iter().enumerate() {
+                let Question::Prints {
+                    run,
+                    options,
+                    answer,
+                    ..
+                } = question
+                else {
+                    continue;
+                };
+                let directive = quiz::run_directive(run).expect("valid run");
+                let snapshot = fs::read_to_string(paths.snapshot_file(&directive))
+                    .unwrap_or_else(|e| panic!("quiz {name}: no snapshot for `{run}`: {e}"));
+                let real = render::snapshot_contents(&snapshot).expect("insta snapshot");
+                for (i, option) in options.iter().enumerate() {
+                    let same = option.trim_end() == real.trim_end();
+                    assert_eq!(
+                        same,
+                        i == *answer,
+                        "quiz {name}, question {}: option {i} {} the program's output:\n{real}",
+                        index + 1,
+                        if same { "is" } else { "is not" }
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > 0,
+        "no quiz has a \"what does it print?\" question"
+    );
 }
 
 fn selected(directive: &Directive) -> bool {

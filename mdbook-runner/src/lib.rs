@@ -34,6 +34,7 @@
 //! `\{{#run ...}}` into a live one.
 
 pub mod directive;
+pub mod quiz;
 pub mod render;
 
 use std::fs;
@@ -58,6 +59,8 @@ pub struct Paths {
     /// The project root: Python paths are relative to it, and so are the
     /// paths shown in error messages.
     pub project_root: PathBuf,
+    /// The folder holding `NAME.toml` for each `{{#quiz NAME}}`.
+    pub quizzes: PathBuf,
 }
 
 impl Paths {
@@ -68,6 +71,7 @@ impl Paths {
             examples: book_root.join("../examples"),
             snapshots: book_root.join("../tests/snapshots"),
             project_root: book_root.join(".."),
+            quizzes: book_root.join("quizzes"),
         }
     }
 
@@ -79,6 +83,7 @@ impl Paths {
             ("examples", &mut paths.examples),
             ("snapshots", &mut paths.snapshots),
             ("project-root", &mut paths.project_root),
+            ("quizzes", &mut paths.quizzes),
         ] {
             let full = format!("preprocessor.{NAME}.{key}");
             if let Some(value) = ctx.config.get::<PathBuf>(&full)? {
@@ -96,6 +101,19 @@ impl Paths {
         ]
         .into_iter()
         .find(|path| path.is_file())
+    }
+
+    /// The file of quiz `name`.
+    pub fn quiz_file(&self, name: &str) -> PathBuf {
+        self.quizzes.join(format!("{name}.toml"))
+    }
+
+    /// Reads and checks quiz `name`.
+    pub fn load_quiz(&self, name: &str) -> Result<quiz::Quiz, String> {
+        let path = self.quiz_file(name);
+        let text = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read quiz {}: {e}", self.shown(&path)))?;
+        quiz::Quiz::parse(&text).map_err(|e| format!("{}: {e}", self.shown(&path)))
     }
 
     /// The snapshot file of a directive's run.
@@ -149,31 +167,46 @@ pub struct PageError {
 /// `page` is only used in messages. Returns every problem on the page, not
 /// just the first.
 pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<PageError>> {
+    // Runs and quizzes, in the order they stand in the page.
+    let mut replacements: Vec<(usize, std::ops::Range<usize>, Result<String, String>)> = Vec::new();
+    for found in directive::find(text) {
+        let original = &text[found.span.clone()];
+        let replacement = match &found.parsed {
+            Err(parse_error) => Err(format!("malformed directive `{original}`: {parse_error}")),
+            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
+            Ok(Some(directive)) => render_run(directive, paths)
+                .map(|block| indent_like_line(&block, text, found.span.start)),
+        };
+        replacements.push((found.line, found.span, replacement));
+    }
+    for found in quiz::find(text) {
+        let original = &text[found.span.clone()];
+        let replacement = match &found.name {
+            Err(message) => Err(format!("malformed directive `{original}`: {message}")),
+            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
+            Ok(Some(name)) => paths.load_quiz(name).and_then(|q| {
+                check_quiz_runs(&q, paths)?;
+                Ok(quiz::render(name, &q))
+            }),
+        };
+        replacements.push((found.line, found.span, replacement));
+    }
+    replacements.sort_by_key(|(_, span, _)| span.start);
+
     let mut out = String::with_capacity(text.len());
     let mut errors = Vec::new();
     let mut copied = 0;
-    for found in directive::find(text) {
-        let error = |message: String| PageError {
-            page: page.to_string(),
-            line: found.line,
-            message,
-        };
-        let original = &text[found.span.clone()];
-        let replacement = match &found.parsed {
-            Err(parse_error) => Err(error(format!(
-                "malformed directive `{original}`: {parse_error}"
-            ))),
-            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
-            Ok(Some(directive)) => render_run(directive, paths)
-                .map(|block| indent_like_line(&block, text, found.span.start))
-                .map_err(error),
-        };
-        out.push_str(&text[copied..found.span.start]);
+    for (line, span, replacement) in replacements {
+        out.push_str(&text[copied..span.start]);
         match replacement {
             Ok(block) => out.push_str(&block),
-            Err(problem) => errors.push(problem),
+            Err(message) => errors.push(PageError {
+                page: page.to_string(),
+                line,
+                message,
+            }),
         }
-        copied = found.span.end;
+        copied = span.end;
     }
     out.push_str(&text[copied..]);
     if errors.is_empty() {
@@ -181,6 +214,15 @@ pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<
     } else {
         Err(errors)
     }
+}
+
+/// A quiz's `prints` questions are runs too: their programs must exist and
+/// their output must have been accepted, like any `{{#run}}`.
+fn check_quiz_runs(quiz: &quiz::Quiz, paths: &Paths) -> Result<(), String> {
+    for (number, directive) in quiz.runs() {
+        render_run(&directive, paths).map_err(|e| format!("quiz question {number}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// A directive indented on a line of its own (inside a list item, say)
