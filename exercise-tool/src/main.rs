@@ -1,0 +1,197 @@
+//! `cargo exercise`: the course assignments of Washing Up.
+//!
+//! ```text
+//! cargo exercise list                       the exercises, with your status
+//! cargo exercise start stop-the-dryers      copy the starter into exercises-work/
+//! cargo exercise check stop-the-dryers      run its checks on your work, with a score
+//! cargo exercise grade ID SUBMISSIONS       instructors: grade a folder of submissions (CSV)
+//! cargo exercise verify                     CI: starters fail, solutions pass
+//! cargo exercise student-copy DEST          a copy of the repository without solutions
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use washup_exercises::{
+    Outcome, Repo, grade, last_report, save_report, student_copy, verify, write_csv,
+};
+
+/// Course assignments: start an exercise, check your work, see your status.
+#[derive(Parser)]
+#[command(name = "cargo exercise", version)]
+struct Cli {
+    /// Where your work lives (default: exercises-work/ in the repository).
+    #[arg(long, global = true, value_name = "DIR")]
+    work: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the exercises, with the chapter, the time they take and your status.
+    List,
+    /// Start an exercise: copy its starter code into your work folder.
+    Start {
+        /// The exercise (see `list`).
+        id: String,
+        /// Throw away your work on it and start over.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check your work on an exercise: each requirement passes or fails, then a score.
+    Check {
+        /// The exercise (see `list`).
+        id: String,
+    },
+    /// Instructors: grade every submission in a folder (one folder per student, each with src/).
+    Grade {
+        /// The exercise.
+        id: String,
+        /// The folder of submissions.
+        submissions: PathBuf,
+        /// Write the scores as CSV to this file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// CI: every starter compiles and fails its checks; every solution passes them.
+    Verify {
+        /// Only these exercises (default: all).
+        ids: Vec<String>,
+    },
+    /// Instructors: copy the repository to DEST without the reference solutions.
+    StudentCopy {
+        /// The folder to create.
+        dest: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let repo = Repo::default();
+    let work = cli.work.clone().unwrap_or_else(|| repo.default_work_dir());
+    match cli.command {
+        Cmd::List => {
+            println!("{:<24} {:<18} {:>5}  status", "exercise", "chapter", "min");
+            for exercise in repo.exercises()? {
+                let dir = work.join(&exercise.id);
+                let status = match (dir.is_dir(), last_report(&dir)) {
+                    (false, _) => "not started".to_string(),
+                    (true, None) => "started, not checked".to_string(),
+                    (true, Some(r)) if r.passed() == r.total() => {
+                        format!("done ({}/{})", r.passed(), r.total())
+                    }
+                    (true, Some(r)) => format!("checked: {}/{}", r.passed(), r.total()),
+                };
+                println!(
+                    "{:<24} {:<18} {:>5}  {status}",
+                    exercise.id,
+                    exercise.chapter.trim_end_matches(".md"),
+                    exercise.minutes
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Start { id, force } => {
+            let exercise = repo.exercise(&id)?;
+            let dest = repo.start(&exercise, &work, force)?;
+            println!("Started `{}`: {}", exercise.title, dest.display());
+            for file in &exercise.files {
+                println!("  edit {}", dest.join(file).display());
+            }
+            println!("Then check your work with: cargo exercise check {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check { id } => {
+            let exercise = repo.exercise(&id)?;
+            let dir = work.join(&id);
+            if !dir.is_dir() {
+                bail!("you have not started `{id}` yet: cargo exercise start {id}");
+            }
+            println!("Checking `{}` in {} ...", exercise.title, dir.display());
+            let report = repo.check(&exercise, &dir)?;
+            save_report(&dir, &report)?;
+            for (check, (_, outcome)) in exercise.checks.iter().zip(&report.results) {
+                match outcome {
+                    Outcome::Passed => println!("  passed  {}", check.requirement),
+                    Outcome::Failed(why) => {
+                        println!("  FAILED  {}", check.requirement);
+                        for line in why.lines() {
+                            println!("          {line}");
+                        }
+                        println!("          hint: {}", check.hint);
+                    }
+                }
+            }
+            println!("Score: {}/{}", report.passed(), report.total());
+            Ok(if report.passed() == report.total() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Cmd::Grade {
+            id,
+            submissions,
+            out,
+        } => {
+            let exercise = repo.exercise(&id)?;
+            let rows = grade(&repo, &exercise, &submissions)?;
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("create {}", path.display()))?;
+                    write_csv(file, &exercise, &rows)?;
+                    eprintln!(
+                        "graded {} submission(s) into {}",
+                        rows.len(),
+                        path.display()
+                    );
+                }
+                None => write_csv(std::io::stdout(), &exercise, &rows)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Verify { ids } => {
+            let mut exercises = repo.exercises()?;
+            if !ids.is_empty() {
+                exercises.retain(|e| ids.contains(&e.id));
+            }
+            let mut problems = Vec::new();
+            for exercise in &exercises {
+                let found = verify(&repo, exercise)?;
+                println!(
+                    "{:<24} {}",
+                    exercise.id,
+                    if found.is_empty() { "ok" } else { "PROBLEMS" }
+                );
+                problems.extend(found);
+            }
+            for problem in &problems {
+                println!("{problem}");
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Cmd::StudentCopy { dest } => {
+            student_copy(&repo.root, &dest)?;
+            println!("A copy without solutions is in {}", dest.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
