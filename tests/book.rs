@@ -279,6 +279,35 @@ fn every_example_is_run_by_some_page() {
     );
 }
 
+/// Every exercise's task is set at the end of its own chapter with
+/// `{{#exercise ID}}` (the build checks the chapter matches).
+#[test]
+fn every_exercise_is_set_in_its_chapter() {
+    let mut set = BTreeSet::new();
+    for page in pages() {
+        let text = fs::read_to_string(&page).expect("read page");
+        for found in directive::find_named(&text, "exercise") {
+            if let Ok(Some(id)) = found.name {
+                set.insert(id);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for entry in fs::read_dir(project_root().join("exercises")).expect("read exercises/") {
+        let dir = entry.expect("dir entry").path();
+        if dir.join("exercise.toml").is_file() {
+            let id = dir.file_name().expect("name").to_string_lossy().into_owned();
+            if !set.contains(&id) {
+                missing.push(id);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "exercises that no chapter sets with {{{{#exercise ID}}}}: {missing:?}"
+    );
+}
+
 #[test]
 fn every_book_snapshot_belongs_to_a_run() {
     let used: BTreeSet<String> = directives()

@@ -277,6 +277,73 @@ impl fmt::Display for Directive {
     }
 }
 
+/// A `{{#KEYWORD NAME}}` directive (`quiz`, `exercise`) found in a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedFound {
+    /// 1-based line number in the page.
+    pub line: usize,
+    /// Byte range of the directive (with its backslash, when escaped).
+    pub span: std::ops::Range<usize>,
+    /// The name, `None` for an escaped `\{{#KEYWORD ...}}`, or why the
+    /// directive is malformed.
+    pub name: Result<Option<String>, String>,
+}
+
+/// Finds every `{{#KEYWORD NAME}}` in a page, where NAME is made of
+/// letters, digits, `-` and `_`.
+pub fn find_named(text: &str, keyword: &str) -> Vec<NamedFound> {
+    let open = format!("{{{{#{keyword}");
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let mut from = 0;
+        while let Some(pos) = line[from..].find(open.as_str()) {
+            let start = from + pos;
+            let after = &line[start + open.len()..];
+            if !after.starts_with(|c: char| c.is_whitespace() || c == '}') {
+                from = start + 3;
+                continue;
+            }
+            let escaped = start > 0 && line.as_bytes()[start - 1] == b'\\';
+            let (end, name) = match after.find("}}") {
+                None => (
+                    line.trim_end_matches(['\n', '\r']).len(),
+                    Err(format!(
+                        "`{open}` is not closed with `}}}}` on the same line"
+                    )),
+                ),
+                Some(close) => {
+                    let end = start + open.len() + close + 2;
+                    let body = after[..close].trim();
+                    let name = if escaped {
+                        Ok(None)
+                    } else if body.is_empty()
+                        || !body
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    {
+                        Err(format!(
+                            "`{open} {body}}}}}` needs a name (letters, digits, `-`, `_`)"
+                        ))
+                    } else {
+                        Ok(Some(body.to_string()))
+                    };
+                    (end, name)
+                }
+            };
+            let span_start = if escaped { start - 1 } else { start };
+            found.push(NamedFound {
+                line: index + 1,
+                span: offset + span_start..offset + end,
+                name,
+            });
+            from = end.max(start + 3);
+        }
+        offset += line.len();
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,8 @@ pub struct Paths {
     pub project_root: PathBuf,
     /// The folder holding `NAME.toml` for each `{{#quiz NAME}}`.
     pub quizzes: PathBuf,
+    /// The folder holding `ID/exercise.toml` for each `{{#exercise ID}}`.
+    pub exercises_dir: PathBuf,
 }
 
 impl Paths {
@@ -72,6 +74,7 @@ impl Paths {
             snapshots: book_root.join("../tests/snapshots"),
             project_root: book_root.join(".."),
             quizzes: book_root.join("quizzes"),
+            exercises_dir: book_root.join("../exercises"),
         }
     }
 
@@ -84,6 +87,7 @@ impl Paths {
             ("snapshots", &mut paths.snapshots),
             ("project-root", &mut paths.project_root),
             ("quizzes", &mut paths.quizzes),
+            ("exercises-dir", &mut paths.exercises_dir),
         ] {
             let full = format!("preprocessor.{NAME}.{key}");
             if let Some(value) = ctx.config.get::<PathBuf>(&full)? {
@@ -179,6 +183,19 @@ pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<
         };
         replacements.push((found.line, found.span, replacement));
     }
+    let page_file = Path::new(page)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for found in directive::find_named(text, "exercise") {
+        let original = &text[found.span.clone()];
+        let replacement = match &found.name {
+            Err(message) => Err(format!("malformed directive `{original}`: {message}")),
+            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
+            Ok(Some(id)) => render_exercise(id, &page_file, paths),
+        };
+        replacements.push((found.line, found.span, replacement));
+    }
     for found in quiz::find(text) {
         let original = &text[found.span.clone()];
         let replacement = match &found.name {
@@ -214,6 +231,44 @@ pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<
     } else {
         Err(errors)
     }
+}
+
+/// What a chapter needs to know of an exercise (the rest of
+/// `exercise.toml` is for the `cargo exercise` tool).
+#[derive(serde::Deserialize)]
+struct ExerciseCard {
+    title: String,
+    chapter: String,
+    minutes: u32,
+    task: String,
+}
+
+/// The task statement of exercise `id`, for the end of its chapter.
+fn render_exercise(id: &str, page_file: &str, paths: &Paths) -> Result<String, String> {
+    let path = paths.exercises_dir.join(id).join("exercise.toml");
+    let text = fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "no exercise `{id}`: cannot read {}: {e}",
+            paths.shown(&path)
+        )
+    })?;
+    let card: ExerciseCard =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", paths.shown(&path)))?;
+    if card.chapter != page_file {
+        return Err(format!(
+            "exercise `{id}` belongs to chapter {}, not {page_file} (see {})",
+            card.chapter,
+            paths.shown(&path)
+        ));
+    }
+    Ok(format!(
+        "<div class=\"exercise\">\n\n### Exercise: {title}\n\n*About {minutes} minutes.*\n\n{task}\n\n\
+         Start it, then check your work as often as you like (each requirement is a named check, with a hint when it fails):\n\n\
+         ```sh\ncargo exercise start {id}   # copies the starter into exercises-work/{id}/\ncargo exercise check {id}   # runs the checks and prints your score\n```\n\n</div>",
+        title = card.title,
+        minutes = card.minutes,
+        task = card.task.trim(),
+    ))
 }
 
 /// A quiz's `prints` questions are runs too: their programs must exist and
@@ -384,6 +439,42 @@ mod tests {
                 "- Try it:\n\n  ```console\n  $ cargo run --example dishes\n  a\n  b\n  ```\n"
                     .into()
             )
+        );
+    }
+
+    #[test]
+    fn an_exercise_renders_its_task_in_its_own_chapter_only() {
+        let project = Project::new("exercise");
+        fs::create_dir_all(project.root.join("exercises/stop")).expect("mkdir");
+        project.write(
+            "exercises/stop/exercise.toml",
+            "title = \"Stop\"\nchapter = \"threads.md\"\nminutes = 20\ntask = \"Do it.\"\n[[check]]\ntest = \"t\"\n",
+        );
+        let out = expand_page(
+            "{{#exercise stop}}",
+            "book/src/threads.md",
+            &project.paths(),
+        )
+        .expect("renders");
+        assert!(
+            out.contains("### Exercise: Stop\n\n*About 20 minutes.*\n\nDo it."),
+            "{out}"
+        );
+        assert!(out.contains("cargo exercise start stop"), "{out}");
+        let errors = expand_page(
+            "\n{{#exercise stop}}",
+            "book/src/locks.md",
+            &project.paths(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "book/src/locks.md:2: exercise `stop` belongs to chapter threads.md, not locks.md (see exercises/stop/exercise.toml)"
+        );
+        let errors = expand_page("{{#exercise nope}}", "p.md", &project.paths()).unwrap_err();
+        assert!(
+            errors[0].message.starts_with("no exercise `nope`"),
+            "{errors:?}"
         );
     }
 

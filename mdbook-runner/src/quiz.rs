@@ -39,7 +39,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::directive::{self, Directive};
+use crate::directive::{self, Directive, NamedFound, find_named};
 
 /// A chapter's quiz, as read from its TOML file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -174,67 +174,9 @@ impl Quiz {
     }
 }
 
-/// A `{{#quiz NAME}}` found in a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuizFound {
-    /// 1-based line number in the page.
-    pub line: usize,
-    /// Byte range of the directive (with its backslash, when escaped).
-    pub span: std::ops::Range<usize>,
-    /// The quiz's name, `None` for an escaped `\{{#quiz ...}}`, or why the
-    /// directive is malformed.
-    pub name: Result<Option<String>, String>,
-}
-
 /// Finds every `{{#quiz NAME}}` in a page.
-pub fn find(text: &str) -> Vec<QuizFound> {
-    let mut found = Vec::new();
-    let mut offset = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let mut from = 0;
-        while let Some(pos) = line[from..].find("{{#quiz") {
-            let start = from + pos;
-            let after = &line[start + "{{#quiz".len()..];
-            if !after.starts_with(|c: char| c.is_whitespace() || c == '}') {
-                from = start + 3;
-                continue;
-            }
-            let escaped = start > 0 && line.as_bytes()[start - 1] == b'\\';
-            let (end, name) = match after.find("}}") {
-                None => (
-                    line.trim_end_matches(['\n', '\r']).len(),
-                    Err("`{{#quiz` is not closed with `}}` on the same line".to_string()),
-                ),
-                Some(close) => {
-                    let end = start + "{{#quiz".len() + close + 2;
-                    let body = after[..close].trim();
-                    let name = if escaped {
-                        Ok(None)
-                    } else if body.is_empty()
-                        || !body
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    {
-                        Err(format!(
-                            "`{{{{#quiz {body}}}}}` needs the name of a quiz file in the quizzes folder (letters, digits, `-`, `_`)"
-                        ))
-                    } else {
-                        Ok(Some(body.to_string()))
-                    };
-                    (end, name)
-                }
-            };
-            let span_start = if escaped { start - 1 } else { start };
-            found.push(QuizFound {
-                line: index + 1,
-                span: offset + span_start..offset + end,
-                name,
-            });
-            from = end.max(start + 3);
-        }
-        offset += line.len();
-    }
-    found
+pub fn find(text: &str) -> Vec<NamedFound> {
+    find_named(text, "quiz")
 }
 
 /// The directive that `run = "..."` stands for.
