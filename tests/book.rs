@@ -82,7 +82,7 @@ fn directives() -> BTreeMap<Directive, Vec<String>> {
 /// The quizzes a page shows: (line, name, quiz). Fails the test on a
 /// malformed directive or an invalid quiz file.
 fn quizzes_in(text: &str) -> Vec<(usize, String, Quiz)> {
-    let paths = Paths::for_book(&project_root().join("book"));
+    let paths = Paths::from_book_toml(&project_root().join("book")).expect("book.toml");
     quiz::find(text)
         .into_iter()
         .filter_map(|found| {
@@ -99,7 +99,7 @@ fn quizzes_in(text: &str) -> Vec<(usize, String, Quiz)> {
 /// option is.
 #[test]
 fn quiz_answers_are_what_the_programs_print() {
-    let paths = Paths::for_book(&project_root().join("book"));
+    let paths = Paths::from_book_toml(&project_root().join("book")).expect("book.toml");
     let mut checked = 0;
     for page in pages() {
         let text = fs::read_to_string(&page).expect("read page");
@@ -257,19 +257,22 @@ fn every_example_is_run_by_some_page() {
         })
         .collect();
     let mut missing = Vec::new();
-    for entry in fs::read_dir(project_root().join("examples")).expect("read examples/") {
-        let path = entry.expect("dir entry").path();
-        let name = if path.extension().is_some_and(|e| e == "rs") {
-            path.file_stem()
-        } else if path.join("main.rs").is_file() {
-            path.file_name()
-        } else {
-            None
-        };
-        if let Some(name) = name.and_then(|n| n.to_str())
-            && !shown.contains(name)
-        {
-            missing.push(name.to_string());
+    let paths = Paths::from_book_toml(&project_root().join("book")).expect("book.toml");
+    for dir in &paths.examples {
+        for entry in fs::read_dir(dir).expect("read an examples folder") {
+            let path = entry.expect("dir entry").path();
+            let name = if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem()
+            } else if path.join("main.rs").is_file() {
+                path.file_name()
+            } else {
+                None
+            };
+            if let Some(name) = name.and_then(|n| n.to_str())
+                && !shown.contains(name)
+            {
+                missing.push(name.to_string());
+            }
         }
     }
     missing.sort();
@@ -296,7 +299,11 @@ fn every_exercise_is_set_in_its_chapter() {
     for entry in fs::read_dir(project_root().join("exercises")).expect("read exercises/") {
         let dir = entry.expect("dir entry").path();
         if dir.join("exercise.toml").is_file() {
-            let id = dir.file_name().expect("name").to_string_lossy().into_owned();
+            let id = dir
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
             if !set.contains(&id) {
                 missing.push(id);
             }

@@ -24,7 +24,7 @@
 //! [preprocessor.runner]
 //! command = "cargo run --quiet --package mdbook-runner --"
 //! before = ["links"]               # see below
-//! examples = "../examples"          # where `examples/NAME.rs` live
+//! examples = ["../examples"]        # folders where `NAME.rs` examples live
 //! snapshots = "../tests/snapshots"  # where `NAME.snap` files live
 //! project-root = ".."               # Python paths and shown paths are relative to it
 //! ```
@@ -52,8 +52,11 @@ pub const NAME: &str = "runner";
 /// Where the runner looks for examples, snapshots and Python files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
-    /// The folder holding `NAME.rs` (or `NAME/main.rs`) for each example.
-    pub examples: PathBuf,
+    /// The folders holding `NAME.rs` (or `NAME/main.rs`) for each example:
+    /// the root package's `examples/`, and those of workspace members whose
+    /// examples need heavier dependencies (`cargo run --example NAME` finds
+    /// an example in any default member of the workspace).
+    pub examples: Vec<PathBuf>,
     /// The folder holding the accepted `NAME.snap` files.
     pub snapshots: PathBuf,
     /// The project root: Python paths are relative to it, and so are the
@@ -70,7 +73,7 @@ impl Paths {
     /// (`<project>/book`): `<project>/examples`, `<project>/tests/snapshots`.
     pub fn for_book(book_root: &Path) -> Paths {
         Paths {
-            examples: book_root.join("../examples"),
+            examples: vec![book_root.join("../examples")],
             snapshots: book_root.join("../tests/snapshots"),
             project_root: book_root.join(".."),
             quizzes: book_root.join("quizzes"),
@@ -82,8 +85,13 @@ impl Paths {
     /// [`Paths::for_book`] for keys that are not set.
     pub fn from_context(ctx: &PreprocessorContext) -> anyhow::Result<Paths> {
         let mut paths = Paths::for_book(&ctx.root);
+        if let Some(folders) = ctx
+            .config
+            .get::<Vec<PathBuf>>(&format!("preprocessor.{NAME}.examples"))?
+        {
+            paths.examples = folders.iter().map(|f| ctx.root.join(f)).collect();
+        }
         for (key, slot) in [
-            ("examples", &mut paths.examples),
             ("snapshots", &mut paths.snapshots),
             ("project-root", &mut paths.project_root),
             ("quizzes", &mut paths.quizzes),
@@ -97,14 +105,50 @@ impl Paths {
         Ok(paths)
     }
 
+    /// The paths configured in `book_root/book.toml`, read without mdBook
+    /// (for the tests that check the book).
+    pub fn from_book_toml(book_root: &Path) -> anyhow::Result<Paths> {
+        let path = book_root.join("book.toml");
+        let text = fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+        let table: toml::Table =
+            toml::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+        let config = table
+            .get("preprocessor")
+            .and_then(|p| p.get(NAME))
+            .cloned()
+            .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+        let mut paths = Paths::for_book(book_root);
+        if let Some(folders) = config.get("examples").and_then(|v| v.as_array()) {
+            paths.examples = folders
+                .iter()
+                .filter_map(|f| f.as_str())
+                .map(|f| book_root.join(f))
+                .collect();
+        }
+        for (key, slot) in [
+            ("snapshots", &mut paths.snapshots),
+            ("project-root", &mut paths.project_root),
+            ("quizzes", &mut paths.quizzes),
+            ("exercises-dir", &mut paths.exercises_dir),
+        ] {
+            if let Some(value) = config.get(key).and_then(|v| v.as_str()) {
+                *slot = book_root.join(value);
+            }
+        }
+        Ok(paths)
+    }
+
     /// The source file of example `name`, if it exists.
     pub fn example_source(&self, name: &str) -> Option<PathBuf> {
-        [
-            self.examples.join(format!("{name}.rs")),
-            self.examples.join(name).join("main.rs"),
-        ]
-        .into_iter()
-        .find(|path| path.is_file())
+        self.examples
+            .iter()
+            .flat_map(|dir| {
+                [
+                    dir.join(format!("{name}.rs")),
+                    dir.join(name).join("main.rs"),
+                ]
+            })
+            .find(|path| path.is_file())
     }
 
     /// The file of quiz `name`.
@@ -296,10 +340,14 @@ fn render_run(directive: &Directive, paths: &Paths) -> Result<String, String> {
     match &directive.target {
         Target::Example(name) => {
             if paths.example_source(name).is_none() {
+                let looked: Vec<String> = paths
+                    .examples
+                    .iter()
+                    .map(|dir| paths.shown(&dir.join(format!("{name}.rs"))))
+                    .collect();
                 return Err(format!(
-                    "`{directive}` names no example: there is no {} (nor {}/main.rs)",
-                    paths.shown(&paths.examples.join(format!("{name}.rs"))),
-                    paths.shown(&paths.examples.join(name)),
+                    "`{directive}` names no example: there is no {} (nor NAME/main.rs there)",
+                    looked.join(" or ")
                 ));
             }
         }
@@ -521,7 +569,7 @@ mod tests {
         let errors = expand_page("{{#run nope}}", "book/src/x.md", &project.paths()).unwrap_err();
         assert_eq!(
             errors[0].to_string(),
-            "book/src/x.md:1: `{{#run nope}}` names no example: there is no examples/nope.rs (nor examples/nope/main.rs)"
+            "book/src/x.md:1: `{{#run nope}}` names no example: there is no examples/nope.rs (nor NAME/main.rs there)"
         );
     }
 

@@ -41,9 +41,10 @@ pub fn project_root() -> PathBuf {
 
 /// Path of the built example binary `name`.
 ///
-/// The first call per test binary runs `cargo build --examples -p washup`
+/// The first call per test binary runs `cargo build --examples --workspace`
 /// with this test's profile, so the binaries are never stale, even under
-/// `cargo test -p washup-tests`.
+/// `cargo test -p washup-tests`. (Examples with heavier dependencies live in
+/// workspace members of their own; they land in the same folder.)
 pub fn example_path(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
