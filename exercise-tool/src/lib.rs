@@ -296,10 +296,11 @@ impl Repo {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
-            if message["reason"] == "compiler-artifact" && message["target"]["name"] == "checks" {
-                if let Some(exe) = message["executable"].as_str() {
-                    return Ok(Ok(PathBuf::from(exe)));
-                }
+            if message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "checks"
+                && let Some(exe) = message["executable"].as_str()
+            {
+                return Ok(Ok(PathBuf::from(exe)));
             }
         }
         bail!("cargo built the checks but did not say where the test binary is")
