@@ -66,7 +66,7 @@ impl World<'_> {
 
     fn step(&mut self, who: Worker) {
         match who {
-            Worker::Washer if self.washer % 2 == 0 => {
+            Worker::Washer if self.washer.is_multiple_of(2) => {
                 let dish = &self.dishes[self.washer / 2];
                 self.log.push(format!("Washing {dish} dish"));
                 self.washer += 1;

@@ -180,6 +180,8 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"\btid \d+", "tid [tid]"),
         (r"\b\d+(\.\d+)? ?[kMG]? items/s\b", "[rate] items/s"),
         (r"\b\d+(\.\d+)? ?(ns|µs|us|ms|s)\b", "[time]"),
+        // The standard library's sources, as rustc names them in notes.
+        (r"/rustc/[0-9a-f]{40}/", "/rustc/[commit]/"),
     ]
 }
 
@@ -193,6 +195,12 @@ fn every_run_in_the_book_matches_its_snapshot() {
     let mut checked = 0;
     for (directive, places) in directives() {
         if !selected(&directive) {
+            continue;
+        }
+        if matches!(directive.target, Target::CompileFail(_))
+            && let Some(skip) = compile_fail_skip()
+        {
+            let _ = writeln!(std::io::stderr(), "SKIPPED: {directive}: {skip}");
             continue;
         }
         if matches!(directive.target, Target::Python(_)) && !python3_available() {
@@ -236,6 +244,31 @@ fn every_run_in_the_book_matches_its_snapshot() {
         "these runs do not match their accepted snapshots (see the diffs above):\n{}",
         failures.join("\n")
     );
+}
+
+/// The compiler's words change between Rust releases, so the accepted
+/// `{{#compile-fail}}` outputs are tied to the rustc that recorded them
+/// (`tests/snapshots/rustc-version.txt`). With another rustc they are not
+/// checked, visibly; delete that file to record the outputs anew with yours.
+fn compile_fail_skip() -> Option<String> {
+    let recorded_file = project_root().join("tests/snapshots/rustc-version.txt");
+    let current = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    match fs::read_to_string(&recorded_file) {
+        Ok(recorded) if recorded.trim() == current => None,
+        Ok(recorded) => Some(format!(
+            "its output was recorded with {}, and this is {current}; \
+             delete tests/snapshots/rustc-version.txt to record it with yours",
+            recorded.trim()
+        )),
+        Err(_) => {
+            fs::write(&recorded_file, format!("{current}\n")).expect("record the rustc version");
+            None
+        }
+    }
 }
 
 fn redact(text: &str) -> String {
@@ -321,13 +354,8 @@ fn every_book_snapshot_belongs_to_a_run() {
         .into_keys()
         .map(|d| format!("{}.snap", d.snapshot_name()))
         .collect();
-    // Snapshots of the other test targets are named `<target>__...`.
-    let other_targets: Vec<String> = fs::read_dir(project_root().join("tests"))
-        .expect("read tests/")
-        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
-        .filter(|stem| stem != "book")
-        .map(|stem| format!("{stem}__"))
-        .collect();
+    // Only the book's runs keep snapshots at the top of tests/snapshots;
+    // any other test that uses insta keeps its own in a subfolder.
     let mut stale = Vec::new();
     for entry in fs::read_dir(project_root().join("tests/snapshots")).expect("read snapshots") {
         let name = entry
@@ -335,12 +363,7 @@ fn every_book_snapshot_belongs_to_a_run() {
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if name.ends_with(".snap")
-            && !used.contains(&name)
-            && !other_targets
-                .iter()
-                .any(|prefix| name.starts_with(prefix.as_str()))
-        {
+        if name.ends_with(".snap") && !used.contains(&name) {
             stale.push(name);
         }
     }
