@@ -1,0 +1,1 @@
+//! The dish rack on Redis (chapter "Many kitchens"). Work in progress.
