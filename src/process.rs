@@ -89,7 +89,9 @@ pub enum ProcessError {
         name: String,
     },
     /// `start` inside a daemonic process (Python: "daemonic processes are not allowed to have children").
-    #[error("{name}: cannot start it: {parent} is daemonic and daemonic processes may not have children")]
+    #[error(
+        "{name}: cannot start it: {parent} is daemonic and daemonic processes may not have children"
+    )]
     DaemonicParent {
         /// The name of the process that was to be started.
         name: String,
@@ -99,7 +101,9 @@ pub enum ProcessError {
     /// Joining, signalling or reaping from a process other than the one that
     /// started it, e.g. a child using its copy of a sibling's `Process`
     /// (Python: "can only join a child process").
-    #[error("{name}: only the process that started it (pid {owner}) can {action} it, not pid {caller}")]
+    #[error(
+        "{name}: only the process that started it (pid {owner}) can {action} it, not pid {caller}"
+    )]
     NotChild {
         /// The process's name.
         name: String,
@@ -215,9 +219,9 @@ impl fmt::Debug for Process {
         d.field("name", &self.name).field("daemon", &self.daemon);
         match &self.state {
             State::New => d.field("started", &false),
-            State::Started { pid, exitcode, .. } => d
-                .field("pid", &pid.as_raw())
-                .field("exitcode", exitcode),
+            State::Started { pid, exitcode, .. } => {
+                d.field("pid", &pid.as_raw()).field("exitcode", exitcode)
+            }
         };
         d.finish()
     }
@@ -504,7 +508,11 @@ impl Process {
             return Ok(exitcode);
         }
         self.check_owner(action, owner)?;
-        let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
+        let flags = if block {
+            None
+        } else {
+            Some(WaitPidFlag::WNOHANG)
+        };
         let code = loop {
             match waitpid(pid, flags) {
                 Ok(WaitStatus::Exited(_, code)) => break code,

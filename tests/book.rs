@@ -178,6 +178,8 @@ fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
         (r"\bpid \d+", "pid [pid]"),
         (r"\btid \d+", "tid [tid]"),
+        // Rust's panic message names the thread and its OS id.
+        (r"thread '([^']*)' \(\d+\) panicked", "thread '$1' ([tid]) panicked"),
         (r"\b\d+(\.\d+)? ?[kMG]? items/s\b", "[rate] items/s"),
         (r"\b\d+(\.\d+)? ?(ns|µs|us|ms|s)\b", "[time]"),
         // The standard library's sources, as rustc names them in notes.

@@ -17,12 +17,29 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{Pid, pipe};
-use washup::process::{ProcessError, current_process};
+use nix::unistd::Pid;
 use washup::Process;
+use washup::process::{ProcessError, current_process};
 
 /// Upper bound for anything a test waits for.
 const LIMIT: Duration = Duration::from_secs(30);
+
+/// Tests in this file run one at a time. A child forked by one test would
+/// otherwise inherit the pipes of another test running at that moment and
+/// hold them open, so a reader waiting for end-of-file would wait for the
+/// wrong process.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A pipe whose ends are closed if this process ever runs another program.
+fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+}
 
 /// The write end of a pipe that children wait on: they go on when it is closed.
 struct Gate(Option<OwnedFd>);
@@ -84,6 +101,7 @@ fn ends_within(pidfd: &OwnedFd, timeout: Duration) -> bool {
 
 #[test]
 fn exit_code_is_zero_after_the_target_returns() {
+    let _serial = serial();
     let (r, mut w) = report_pipe();
     let mut p = Process::new(move || {
         let pid = std::process::id();
@@ -103,6 +121,7 @@ fn exit_code_is_zero_after_the_target_returns() {
 
 #[test]
 fn exit_code_is_one_after_a_panic() {
+    let _serial = serial();
     let mut p = Process::new(|| panic!("the dishwasher broke"));
     p.start().expect("start");
     p.join().expect("join");
@@ -111,6 +130,7 @@ fn exit_code_is_one_after_a_panic() {
 
 #[test]
 fn exit_code_is_what_process_exit_gets() {
+    let _serial = serial();
     let mut p = Process::new(|| std::process::exit(7));
     p.start().expect("start");
     p.join().expect("join");
@@ -119,6 +139,7 @@ fn exit_code_is_what_process_exit_gets() {
 
 #[test]
 fn exit_code_is_minus_the_signal_number() {
+    let _serial = serial();
     for (daemon, signal, expected) in [
         (false, Signal::SIGTERM, -15),
         (false, Signal::SIGKILL, -9),
@@ -135,7 +156,8 @@ fn exit_code_is_minus_the_signal_number() {
         }
         assert!(p.join_timeout(LIMIT).expect("join"), "{signal} ends it");
         assert_eq!(p.exitcode(), Some(expected), "daemon {daemon}, {signal}");
-        p.terminate().expect("terminating an ended process does nothing");
+        p.terminate()
+            .expect("terminating an ended process does nothing");
         p.kill().expect("killing an ended process does nothing");
         gate.open();
     }
@@ -143,12 +165,16 @@ fn exit_code_is_minus_the_signal_number() {
 
 #[test]
 fn join_timeout_gives_up_while_the_child_runs_and_succeeds_when_it_ends() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let mut p = Process::new(wait);
     p.start().expect("start");
     let short = Duration::from_millis(50);
     let t0 = Instant::now();
-    assert!(!p.join_timeout(short).expect("join_timeout"), "still waiting at the gate");
+    assert!(
+        !p.join_timeout(short).expect("join_timeout"),
+        "still waiting at the gate"
+    );
     assert!(t0.elapsed() >= short, "it waited the whole timeout");
     assert!(p.is_alive());
     assert_eq!(p.exitcode(), None);
@@ -156,14 +182,21 @@ fn join_timeout_gives_up_while_the_child_runs_and_succeeds_when_it_ends() {
 
     gate.open();
     let t1 = Instant::now();
-    assert!(p.join_timeout(LIMIT).expect("join_timeout"), "the gate is open");
-    assert!(t1.elapsed() < LIMIT / 2, "woken by the child's end, not the timeout");
+    assert!(
+        p.join_timeout(LIMIT).expect("join_timeout"),
+        "the gate is open"
+    );
+    assert!(
+        t1.elapsed() < LIMIT / 2,
+        "woken by the child's end, not the timeout"
+    );
     assert!(!p.is_alive());
     assert_eq!(p.exitcode(), Some(0));
 }
 
 #[test]
 fn is_alive_follows_the_life_of_the_child() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let mut p = Process::new(wait);
     assert!(!p.is_alive(), "not before start");
@@ -176,18 +209,27 @@ fn is_alive_follows_the_life_of_the_child() {
 
 #[test]
 fn children_count_their_own_process_names() {
+    let _serial = serial();
     let (r, mut w) = report_pipe();
     let mut parent = Process::new(move || {
         let me = current_process();
         let a = Process::new(|| {});
         let b = Process::new(|| {}).name("dryer");
         let c = Process::new(|| {});
-        write!(w, "{}|{}|{}|{}", me.name, a.get_name(), b.get_name(), c.get_name())
-            .expect("report");
+        write!(
+            w,
+            "{}|{}|{}|{}",
+            me.name,
+            a.get_name(),
+            b.get_name(),
+            c.get_name()
+        )
+        .expect("report");
     });
     let name = parent.get_name().to_string();
     assert!(
-        name.strip_prefix("Process-").is_some_and(|n| n.parse::<u32>().is_ok()),
+        name.strip_prefix("Process-")
+            .is_some_and(|n| n.parse::<u32>().is_ok()),
         "default name {name:?}"
     );
     parent.start().expect("start");
@@ -205,6 +247,7 @@ fn children_count_their_own_process_names() {
 
 #[test]
 fn misuse_gives_typed_errors() {
+    let _serial = serial();
     let mut p = Process::new(|| {}).name("plate");
     assert!(matches!(
         p.join(),
@@ -216,10 +259,17 @@ fn misuse_gives_typed_errors() {
     ));
     assert!(matches!(
         p.terminate(),
-        Err(ProcessError::NotStarted { action: "terminate", .. })
+        Err(ProcessError::NotStarted {
+            action: "terminate",
+            ..
+        })
     ));
-    assert!(matches!(p.kill(), Err(ProcessError::NotStarted { action: "kill", .. })));
-    p.set_daemon(false).expect("the flag can change before start");
+    assert!(matches!(
+        p.kill(),
+        Err(ProcessError::NotStarted { action: "kill", .. })
+    ));
+    p.set_daemon(false)
+        .expect("the flag can change before start");
 
     p.start().expect("start");
     let again = p.start();
@@ -233,13 +283,20 @@ fn misuse_gives_typed_errors() {
         Err(ProcessError::DaemonAfterStart { .. })
     ));
     let mut p = p.daemon(true);
-    assert!(!p.is_daemon(), "the builder does not change a started process");
+    assert!(
+        !p.is_daemon(),
+        "the builder does not change a started process"
+    );
     p.join().expect("join");
-    assert!(matches!(p.start(), Err(ProcessError::AlreadyStarted { .. })));
+    assert!(matches!(
+        p.start(),
+        Err(ProcessError::AlreadyStarted { .. })
+    ));
 }
 
 #[test]
 fn only_the_parent_may_join_or_signal_a_child() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let mut sibling = Process::new(wait).name("sibling").daemon(true);
     sibling.start().expect("start sibling");
@@ -257,13 +314,22 @@ fn only_the_parent_may_join_or_signal_a_child() {
     other.start().expect("start other");
     // `start` dropped the closure in the parent, and with it the parent's (daemonic)
     // `sibling`: it was terminated and reaped, although the gate is still closed.
-    assert!(ends_within(&sibling_pidfd, Duration::ZERO), "dropped daemonic sibling is gone");
+    assert!(
+        ends_within(&sibling_pidfd, Duration::ZERO),
+        "dropped daemonic sibling is gone"
+    );
 
     let report = read_all(r);
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 3, "{report}");
-    assert!(lines[0].starts_with("Err(NotChild") && lines[0].contains("\"join\""), "{report}");
-    assert!(lines[1].starts_with("Err(NotChild") && lines[1].contains("\"terminate\""), "{report}");
+    assert!(
+        lines[0].starts_with("Err(NotChild") && lines[0].contains("\"join\""),
+        "{report}"
+    );
+    assert!(
+        lines[1].starts_with("Err(NotChild") && lines[1].contains("\"terminate\""),
+        "{report}"
+    );
     assert_eq!(lines[2], "false", "is_alive is false outside the parent");
     other.join().expect("join other");
     assert_eq!(other.exitcode(), Some(0));
@@ -272,12 +338,15 @@ fn only_the_parent_may_join_or_signal_a_child() {
 
 #[test]
 fn a_daemonic_process_may_not_start_children() {
+    let _serial = serial();
     let (r, mut w) = report_pipe();
     let mut p = Process::new(move || {
         let me = current_process();
         let mut child = Process::new(|| {});
         let inherited = child.is_daemon();
-        let err = child.start().expect_err("a daemonic process may not have children");
+        let err = child
+            .start()
+            .expect_err("a daemonic process may not have children");
         let mut plain = Process::new(|| {}).daemon(false);
         let err2 = plain.start().expect_err("not even non-daemonic ones");
         write!(w, "{}|{inherited}|{err}|{err2:?}", me.daemon).expect("report");
@@ -289,9 +358,15 @@ fn a_daemonic_process_may_not_start_children() {
     let report = read_all(r);
     let parts: Vec<&str> = report.split('|').collect();
     assert_eq!(parts[0], "true", "the child knows it is daemonic");
-    assert_eq!(parts[1], "true", "the daemon flag is inherited as Python does");
+    assert_eq!(
+        parts[1], "true",
+        "the daemon flag is inherited as Python does"
+    );
     let (name, rest) = parts[2].split_once(": ").expect("name: message");
-    assert!(name.starts_with("Process-") && name.ends_with(":1"), "{report}");
+    assert!(
+        name.starts_with("Process-") && name.ends_with(":1"),
+        "{report}"
+    );
     assert_eq!(
         rest,
         "cannot start it: dryer is daemonic and daemonic processes may not have children"
@@ -303,6 +378,7 @@ fn a_daemonic_process_may_not_start_children() {
 
 #[test]
 fn a_daemonic_child_dies_when_its_parent_is_sigkilled() {
+    let _serial = serial();
     // Orphans of the intermediate process are adopted by this test process, so the
     // grandchild's end can be waited for here (and it is reaped, not left as a zombie).
     nix::sys::prctl::set_child_subreaper(true).expect("become a child subreaper");
@@ -320,13 +396,16 @@ fn a_daemonic_child_dies_when_its_parent_is_sigkilled() {
     })
     .name("intermediate");
     intermediate.start().expect("start");
+    // One line, not to end-of-file: the grandchild holds a copy of the write end.
     let mut line = String::new();
-    std::io::BufReader::new(r)
-        .read_to_string(&mut line)
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(r), &mut line)
         .expect("read the grandchild's pid");
     let grandchild: i32 = line.trim().parse().expect("a pid");
     let grandchild_fd = pidfd_open(grandchild);
-    assert!(!ends_within(&grandchild_fd, Duration::ZERO), "alive before the kill");
+    assert!(
+        !ends_within(&grandchild_fd, Duration::ZERO),
+        "alive before the kill"
+    );
 
     intermediate.kill().expect("SIGKILL the intermediate");
     intermediate.join().expect("join");
@@ -336,7 +415,10 @@ fn a_daemonic_child_dies_when_its_parent_is_sigkilled() {
     if !ended {
         gate.open(); // let it go, then fail
     }
-    assert!(ended, "the daemonic grandchild outlived its SIGKILLed parent");
+    assert!(
+        ended,
+        "the daemonic grandchild outlived its SIGKILLed parent"
+    );
     // It can only have ended by a signal: the gate is still closed.
     match waitpid(Pid::from_raw(grandchild), None) {
         Ok(status) => assert_eq!(
@@ -352,6 +434,7 @@ fn a_daemonic_child_dies_when_its_parent_is_sigkilled() {
 
 #[test]
 fn the_parent_death_signal_follows_the_forking_thread() {
+    let _serial = serial();
     // Documented Linux behaviour: PR_SET_PDEATHSIG fires when the *thread* that forked
     // the child ends, even though the parent process lives on.
     let (mut gate, wait) = gate();
@@ -378,13 +461,17 @@ fn the_parent_death_signal_follows_the_forking_thread() {
 
 #[test]
 fn dropping_a_daemonic_process_terminates_and_reaps_it() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let mut p = Process::new(wait).daemon(true);
     p.start().expect("start");
     let pid = p.pid().expect("pid");
     let fd = pidfd_open(pid);
     drop(p);
-    assert!(ends_within(&fd, Duration::ZERO), "ended before drop returned");
+    assert!(
+        ends_within(&fd, Duration::ZERO),
+        "ended before drop returned"
+    );
     assert_eq!(
         waitpid(Pid::from_raw(pid), None),
         Err(nix::errno::Errno::ECHILD),
@@ -395,6 +482,7 @@ fn dropping_a_daemonic_process_terminates_and_reaps_it() {
 
 #[test]
 fn dropping_a_non_daemonic_process_joins_it() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let (r, mut w) = report_pipe();
     let mut p = Process::new(move || {
@@ -406,13 +494,20 @@ fn dropping_a_non_daemonic_process_joins_it() {
     let fd = pidfd_open(pid);
     gate.open();
     drop(p);
-    assert!(ends_within(&fd, Duration::ZERO), "ended before drop returned");
-    assert_eq!(waitpid(Pid::from_raw(pid), None), Err(nix::errno::Errno::ECHILD));
+    assert!(
+        ends_within(&fd, Duration::ZERO),
+        "ended before drop returned"
+    );
+    assert_eq!(
+        waitpid(Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ECHILD)
+    );
     assert_eq!(read_all(r), "finished by itself", "not terminated");
 }
 
 #[test]
 fn kill_from_outside_is_seen_as_minus_nine() {
+    let _serial = serial();
     let (mut gate, wait) = gate();
     let mut p = Process::new(wait);
     p.start().expect("start");
@@ -427,7 +522,14 @@ fn kill_from_outside_is_seen_as_minus_nine() {
 fn run_helper(name: &str) -> (String, String) {
     let exe = std::env::current_exe().expect("test binary");
     let out = Command::new(exe)
-        .args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1", "-q"])
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
         .env("WASHUP_PROCESS_HELPER", name)
         .env("RUST_BACKTRACE", "0")
         .output()
@@ -447,7 +549,7 @@ fn helper_active(name: &str) -> bool {
 }
 
 #[test]
-#[ignore = "helper: run by unbuffered_output_is_flushed_before_fork in a fresh process"]
+#[ignore = "helper: run by buffered_output_is_flushed_before_fork_and_names_count_from_one in a fresh process"]
 fn helper_output() {
     if !helper_active("helper_output") {
         return;
@@ -475,6 +577,7 @@ fn helper_output() {
 
 #[test]
 fn buffered_output_is_flushed_before_fork_and_names_count_from_one() {
+    let _serial = serial();
     let (stdout, stderr) = run_helper("helper_output");
     assert_eq!(
         stdout,
@@ -517,6 +620,7 @@ fn helper_lines() {
 
 #[test]
 fn lines_from_children_arrive_whole() {
+    let _serial = serial();
     let (stdout, _) = run_helper("helper_lines");
     let mut counts = std::collections::HashMap::new();
     for line in stdout.lines() {
@@ -525,9 +629,140 @@ fn lines_from_children_arrive_whole() {
         assert_eq!(rest.len(), 5 + WIDTH, "torn line {line:?}");
         assert!(rest[5..].chars().all(|x| x == c), "mixed line {line:?}");
         let expected = *counts.get(&c).unwrap_or(&0);
-        assert_eq!(rest[..5].parse::<usize>().ok(), Some(expected), "order of {c}");
+        assert_eq!(
+            rest[..5].parse::<usize>().ok(),
+            Some(expected),
+            "order of {c}"
+        );
         counts.insert(c, expected + 1);
     }
     assert_eq!(counts.len(), 3);
     assert!(counts.values().all(|&n| n == LINES), "{counts:?}");
+}
+
+// ---- The chapters' examples: what they print, and that they leave nothing behind. ----
+// `run_example` and `Running::finish` fail the test if any process of the example's group
+// is still there 10 s after the example exited.
+
+use washup_tests::{run_example, spawn_example};
+
+#[test]
+fn processes_example_shows_the_exit_codes_and_leaves_nothing() {
+    let _serial = serial();
+    let run = run_example("processes", &[]);
+    assert_eq!(run.code, Some(0), "{}", run.output);
+    for wanted in [
+        "exited with 0",
+        "dishwasher: washing the dessert dish",
+        "the dishwasher ended with exit code 0",
+        "the pot program ended with exit code -15",
+    ] {
+        assert!(run.output.contains(wanted), "{wanted:?} in {}", run.output);
+    }
+    let run = run_example("processes", &["--break-at", "bread", "--kill"]);
+    assert_eq!(run.code, Some(0), "{}", run.output);
+    for wanted in [
+        "dishwasher panicked: the dishwasher broke down at the bread dish",
+        "the dishwasher ended with exit code 1",
+        "the pot program ended with exit code -9",
+    ] {
+        assert!(run.output.contains(wanted), "{wanted:?} in {}", run.output);
+    }
+    assert!(!run.output.contains("washing the bread"));
+}
+
+#[test]
+fn daemon_example_shows_an_orphan_and_prevents_it() {
+    let _serial = serial();
+    // This test process is a subreaper (the support library makes it one), so without
+    // --subreaper the orphan is adopted by us: "not main".
+    let run = run_example("daemon-processes", &[]);
+    assert_eq!(run.code, Some(0), "{}", run.output);
+    assert!(
+        run.output.contains("the washer ended with exit code -9"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("is gone; my parent is now pid"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains(", not main"), "{}", run.output);
+
+    let run = run_example("daemon-processes", &["--subreaper"]);
+    assert!(run.output.contains(", main\n"), "{}", run.output);
+    assert!(
+        run.output.contains(": exit code 0"),
+        "reaped: {}",
+        run.output
+    );
+
+    let run = run_example("daemon-processes", &["--daemon"]);
+    assert!(
+        run.output.contains("not a word from the dryer"),
+        "{}",
+        run.output
+    );
+
+    let run = run_example("daemon-processes", &["--daemon", "--subreaper"]);
+    assert!(run.output.contains("killed by SIGKILL"), "{}", run.output);
+
+    let run = run_example("daemon-processes", &["--daemonic-washer"]);
+    assert!(
+        run.output
+            .contains("daemonic processes may not have children"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("the washer ended with exit code 0"),
+        "{}",
+        run.output
+    );
+}
+
+/// Starts `name`, waits for a line containing `marker` (children are running then), sends
+/// SIGINT to the example's main process only, and checks that it died of it and that
+/// nothing of its group is left.
+fn interrupt(name: &str, args: &[&str], marker: &str) {
+    let mut running = spawn_example(name, args);
+    loop {
+        let line = running
+            .read_line()
+            .unwrap_or_else(|| panic!("{name} {args:?} ended before printing {marker:?}"));
+        if line.contains(marker) {
+            break;
+        }
+    }
+    running.signal(Signal::SIGINT);
+    let finished = running.finish();
+    assert_eq!(
+        finished.signal,
+        Some(libc::SIGINT),
+        "{name} {args:?}: {finished:?}"
+    );
+}
+
+#[test]
+fn examples_interrupted_with_sigint_leave_nothing() {
+    let _serial = serial();
+    // main waits in join_timeout; its only child is daemonic.
+    interrupt(
+        "processes",
+        &["--door-after-ms", "60000"],
+        "runs the pot program",
+    );
+    interrupt(
+        "processes",
+        &["--door-after-ms", "60000", "--kill"],
+        "runs the pot program",
+    );
+    // main waits for the washer, which watches its dryer for 3 s, then crashes; the
+    // dryer (an orphan, or killed with its parent) ends after that.
+    for extra in [&[][..], &["--daemon"], &["--subreaper"]] {
+        let mut args = vec!["--watch-ms", "3000"];
+        args.extend_from_slice(extra);
+        interrupt("daemon-processes", &args, "washer: the dryer runs as pid");
+    }
 }
