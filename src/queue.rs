@@ -110,7 +110,12 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use raw::{Block, DEFAULT_BUFFER_BYTES, MIN_BUFFER_BYTES, RawQueue};
+thread_local! {
+    /// Each thread's buffer for serialized items, reused from call to call.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+pub use raw::{Block, DEFAULT_BUFFER_BYTES, MAX_BUFFER_BYTES, MIN_BUFFER_BYTES, RawQueue};
 
 /// A system call under the queue failed (this should not happen; it means
 /// the operating system refused memory or a lock).
@@ -346,11 +351,18 @@ impl<T> Queue<T> {
 
 impl<T: Serialize> Queue<T> {
     fn put_with(&self, item: T, block: Block) -> Result<(), PutError<T>> {
-        let bytes = match postcard::to_allocvec(&item) {
-            Ok(bytes) => bytes,
-            Err(error) => return Err(PutError::Encode { item, error }),
-        };
-        self.raw.put_bytes(&bytes, block).map_err(|e| e.with(item))
+        // Serialize into this thread's scratch buffer (no allocation per
+        // item once it has grown), then copy the bytes into the queue.
+        let mut bytes = SCRATCH.take();
+        bytes.clear();
+        match postcard::to_extend(&item, bytes) {
+            Ok(bytes) => {
+                let result = self.raw.put_bytes(&bytes, block).map_err(|e| e.with(item));
+                SCRATCH.set(bytes);
+                result
+            }
+            Err(error) => Err(PutError::Encode { item, error }),
+        }
     }
 
     /// Put an item, waiting for room if the queue is full (Python:
@@ -374,9 +386,13 @@ impl<T: Serialize> Queue<T> {
 
 impl<T: DeserializeOwned> Queue<T> {
     fn get_with(&self, block: Block) -> Result<T, GetError> {
-        let mut bytes = Vec::new();
-        self.raw.get_bytes(&mut bytes, block)?;
-        postcard::from_bytes(&bytes).map_err(GetError::Decode)
+        let mut bytes = SCRATCH.take();
+        let result = self
+            .raw
+            .get_bytes(&mut bytes, block)
+            .and_then(|()| postcard::from_bytes(&bytes).map_err(GetError::Decode));
+        SCRATCH.set(bytes);
+        result
     }
 
     /// Take the oldest item, waiting until there is one (Python: `get()`).

@@ -1,0 +1,152 @@
+//! Chapter "When the washer is faster": what happens to the dishes the
+//! dryers cannot take yet. Three policies, as in the lesson:
+//!
+//! - `drop`: a rack with few places; a dish that finds no place (at once,
+//!   or within `--put-timeout-ms`) falls on the floor (`PutError::Full`);
+//! - `pile`: a rack without a limit; the dishes pile up and the rack's
+//!   memory grows;
+//! - `wait`: a rack with few places; the washer waits for a free place
+//!   (blocking `put`).
+//!
+//! The dryers go home when the rack stays empty for `--get-timeout-ms`
+//! (`get_timeout` gives `Empty`). With `drop` and `pile` they are on a break
+//! until the washer is done (unless `--overlap`), so what ends where is
+//! exactly determined; with `wait` they must work alongside the washer.
+
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use washup::queue::{GetError, PutError};
+use washup::{Process, Queue};
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Policy {
+    Drop,
+    Pile,
+    Wait,
+}
+
+/// A washer faster than its dryers: drop, pile up, or wait.
+#[derive(Parser)]
+#[command(name = "backpressure")]
+struct Args {
+    /// What the washer does when the rack is full.
+    #[arg(long, value_enum, default_value_t = Policy::Wait)]
+    policy: Policy,
+    /// How many dishes to wash.
+    #[arg(long, default_value_t = 12)]
+    dishes: usize,
+    /// How many dryer processes.
+    #[arg(long, default_value_t = 2)]
+    dryers: usize,
+    /// Places on the rack (ignored by `pile`, whose rack has no limit).
+    #[arg(long, default_value_t = 3)]
+    rack: usize,
+    /// Weight of a dish in KiB (how many bytes each dish takes on the rack).
+    #[arg(long, default_value_t = 64)]
+    dish_kib: usize,
+    /// `drop`: how long the washer holds a dish looking for a place.
+    #[arg(long, default_value_t = 0)]
+    put_timeout_ms: u64,
+    /// A dryer goes home after the rack stays empty this long.
+    #[arg(long, default_value_t = 200)]
+    get_timeout_ms: u64,
+    /// Milliseconds a dryer spends on a dish (a stand-in for work).
+    #[arg(long, default_value_t = 2)]
+    dry_ms: u64,
+    /// Let the dryers work while the washer washes (`drop`, `pile`).
+    #[arg(long)]
+    overlap: bool,
+}
+
+/// A dish and the water on it: `dish_kib` KiB of bytes.
+type Dish = (usize, Vec<u8>);
+
+// ANCHOR: dryer
+fn dryer(rack: Queue<Dish>, report: Queue<usize>, get_timeout: Duration, dry_ms: u64) {
+    let mut dried = 0;
+    loop {
+        match rack.get_timeout(get_timeout) {
+            Ok(_dish) => {
+                std::thread::sleep(Duration::from_millis(dry_ms));
+                dried += 1;
+            }
+            Err(GetError::Empty) => break, // nothing came for a while: go home
+            Err(e) => panic!("dryer: {e}"),
+        }
+    }
+    report.put(dried).expect("report queue open");
+}
+// ANCHOR_END: dryer
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let maxsize = if args.policy == Policy::Pile {
+        0
+    } else {
+        args.rack
+    };
+    let rack: Queue<Dish> = Queue::with_maxsize(maxsize)?;
+    let report: Queue<usize> = Queue::new()?;
+    let mut dryers: Vec<Process> = (1..=args.dryers)
+        .map(|n| {
+            let (rack, report) = (rack.clone(), report.clone());
+            let (timeout, dry_ms) = (Duration::from_millis(args.get_timeout_ms), args.dry_ms);
+            Process::new(move || dryer(rack, report, timeout, dry_ms)).name(format!("dryer-{n}"))
+        })
+        .collect();
+    let early = args.overlap || args.policy == Policy::Wait;
+    if early {
+        dryers.iter_mut().try_for_each(Process::start)?;
+    }
+
+    // ANCHOR: washer
+    let (mut on_floor, mut peak, mut peak_bytes) = (0, 0, 0);
+    let mut waited = Duration::ZERO;
+    for n in 1..=args.dishes {
+        let dish: Dish = (n, vec![0; args.dish_kib * 1024]);
+        let since = Instant::now();
+        let put = match args.policy {
+            Policy::Drop if args.put_timeout_ms == 0 => rack.put_nowait(dish),
+            Policy::Drop => rack.put_timeout(dish, Duration::from_millis(args.put_timeout_ms)),
+            Policy::Pile | Policy::Wait => rack.put(dish), // waits only if full
+        };
+        waited += since.elapsed();
+        match put {
+            Ok(()) => {}
+            Err(PutError::Full(_dish)) => on_floor += 1, // we get the dish back
+            Err(e) => return Err(e.into()),
+        }
+        peak = peak.max(rack.qsize());
+        peak_bytes = peak_bytes.max(rack.bytes_used());
+    }
+    // ANCHOR_END: washer
+    if !early {
+        dryers.iter_mut().try_for_each(Process::start)?;
+    }
+    for dryer in &mut dryers {
+        dryer.join()?;
+    }
+    let dried: usize = std::iter::from_fn(|| report.get_nowait().ok()).sum();
+
+    println!("washed:          {} dishes", args.dishes);
+    println!("on the floor:    {on_floor}");
+    println!("dried:           {dried}");
+    println!("lost:            {}", args.dishes - on_floor - dried);
+    if early {
+        // Timing decides these exact numbers, so print only what is certain.
+        if maxsize > 0 {
+            println!("rack within its {maxsize} places: {}", peak <= maxsize);
+        }
+        println!(
+            "washer waited for room: {:.1} ms in total",
+            waited.as_secs_f64() * 1e3
+        );
+    } else {
+        println!(
+            "rack held at most: {peak} dishes, {} KiB",
+            peak_bytes / 1024
+        );
+    }
+    Ok(())
+}
