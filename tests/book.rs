@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 use mdbook_runner::directive::{self, Directive, Target};
 use mdbook_runner::quiz::{self, Question, Quiz};
 use mdbook_runner::{Paths, render};
-use washup_tests::{Finished, project_root, python3_available, run_example, run_python, run_rustc};
+use washup_tests::{
+    Finished, project_root, python3_available, run_example, run_example_with_env, run_python,
+    run_rustc,
+};
 
 fn pages() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -155,9 +158,20 @@ fn selected(directive: &Directive) -> bool {
     only.split(',').any(|wanted| wanted.trim() == key)
 }
 
+/// Examples of the `kitchens` member talk to a Redis server: the tests'
+/// own (see `washup_tests::redis`), a fresh empty database for each run.
+fn needs_redis(directive: &Directive) -> bool {
+    matches!(&directive.target, Target::Example(name)
+        if project_root().join("kitchens/examples").join(format!("{name}.rs")).is_file())
+}
+
 fn run(directive: &Directive) -> Finished {
     let args: Vec<&str> = directive.args.iter().map(String::as_str).collect();
     match &directive.target {
+        Target::Example(name) if needs_redis(directive) => {
+            let url = washup_tests::redis::fresh_url().expect("a Redis server (checked before)");
+            run_example_with_env(name, &args, &[("REDIS_URL", &url)])
+        }
         Target::Example(name) => run_example(name, &args),
         Target::Python(path) => run_python(path, &args),
         Target::CompileFail(path) => {
@@ -179,7 +193,10 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"\bpid \d+", "pid [pid]"),
         (r"\btid \d+", "tid [tid]"),
         // Rust's panic message names the thread and its OS id.
-        (r"thread '([^']*)' \(\d+\) panicked", "thread '$1' ([tid]) panicked"),
+        (
+            r"thread '([^']*)' \(\d+\) panicked",
+            "thread '$1' ([tid]) panicked",
+        ),
         (r"\b\d+(\.\d+)? ?[kMG]? items/s\b", "[rate] items/s"),
         (r"\b\d+(\.\d+)? ?(ns|µs|us|ms|s)\b", "[time]"),
         // The standard library's sources, as rustc names them in notes.
@@ -203,6 +220,10 @@ fn every_run_in_the_book_matches_its_snapshot() {
             && let Some(skip) = compile_fail_skip()
         {
             let _ = writeln!(std::io::stderr(), "SKIPPED: {directive}: {skip}");
+            continue;
+        }
+        if needs_redis(&directive) && washup_tests::redis::url().is_none() {
+            washup_tests::redis::skip(&format!("{directive} at {}", places.join(", ")));
             continue;
         }
         if matches!(directive.target, Target::Python(_)) && !python3_available() {

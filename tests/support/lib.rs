@@ -23,6 +23,8 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
+pub mod redis;
+
 /// How long an example may run before the test gives up and kills it.
 pub const RUN_LIMIT: Duration = Duration::from_secs(60);
 /// How long a single `read_line` may wait.
@@ -63,14 +65,7 @@ pub fn example_path(name: &str) -> PathBuf {
         };
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--examples",
-                "--package",
-                "washup",
-                "--profile",
-            ])
+            .args(["build", "--quiet", "--examples", "--workspace", "--profile"])
             .arg(&profile)
             .current_dir(project_root())
             .status()
@@ -190,6 +185,18 @@ pub fn spawn_example(name: &str, args: &[&str]) -> Running {
         .env("NO_COLOR", "1")
         .current_dir(project_root());
     Running::start(command, name)
+}
+
+/// [`run_example`] with extra environment variables (e.g. `REDIS_URL`).
+pub fn run_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Finished {
+    let mut command = Command::new(example_path(name));
+    command
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .current_dir(project_root());
+    Running::start(command, name).finish()
 }
 
 /// A running program started by [`spawn_example`].
