@@ -1,0 +1,68 @@
+//! The rack again, for threads: `washup::sync::JoinableQueue`, built from
+//! one Mutex and three Condvars (see src/sync.rs), between a washer (the
+//! main thread) and dryer threads.
+//! Run: `cargo run --example locks-rack -- --help`
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use clap::Parser;
+use washup::sync::JoinableQueue;
+
+#[derive(Parser)]
+struct Args {
+    /// Dryer threads (at least one, or nobody empties the rack).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    dryers: u16,
+    /// How many dishes fit on the rack (0: no limit).
+    #[arg(long, default_value_t = 2)]
+    rack: usize,
+    /// The dishes, in washing order.
+    #[arg(
+        long,
+        value_delimiter = '-',
+        default_value = "salad-bread-entree-dessert"
+    )]
+    dishes: Vec<String>,
+}
+
+fn main() {
+    let args = Args::parse();
+    // ANCHOR: rack
+    let rack = Arc::new(JoinableQueue::with_maxsize(args.rack));
+    let dried = Arc::new(Mutex::new(Vec::new()));
+    let dryers: Vec<_> = (0..args.dryers)
+        .map(|_| {
+            let (rack, dried) = (Arc::clone(&rack), Arc::clone(&dried));
+            thread::spawn(move || {
+                while let Some(dish) = rack.get() {
+                    dried.lock().expect("no dryer panicked").push(dish);
+                    rack.task_done().expect("one task_done per get");
+                }
+            })
+        })
+        .collect();
+    for dish in &args.dishes {
+        println!("Washing {dish} dish");
+        rack.put(Some(dish.clone()));
+    }
+    rack.join(); // returns when every dish put has been marked done
+    // ANCHOR_END: rack
+    println!(
+        "join() returned; unfinished tasks: {}",
+        rack.unfinished_tasks()
+    );
+    let mut dried = dried.lock().expect("no dryer panicked").clone();
+    dried.sort();
+    let mut washed = args.dishes.clone();
+    washed.sort();
+    println!("every dish dried exactly once: {}", dried == washed);
+    // ANCHOR: stop
+    for _ in &dryers {
+        rack.put(None); // one "no more dishes" for each dryer
+    }
+    for dryer in dryers {
+        dryer.join().expect("no dryer panicked");
+    }
+    println!("{} dryers stopped", args.dryers);
+    // ANCHOR_END: stop
+}
