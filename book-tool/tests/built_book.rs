@@ -95,14 +95,19 @@ fn a_stock_mdbook_build_makes_the_same_pages() {
     let ours = std::env::temp_dir().join(format!("washup-ours-{}", std::process::id()));
     let stock = std::env::temp_dir().join(format!("washup-stock-{}", std::process::id()));
     washup_book::build(&book, Some(&ours)).expect("cargo book's build");
-    let status = Command::new("mdbook")
+    let out = Command::new("mdbook")
         .arg("build")
         .arg(&book)
         .arg("--dest-dir")
         .arg(&stock)
-        .status()
+        .output()
         .expect("run mdbook");
-    assert!(status.success(), "mdbook build failed: {status}");
+    assert!(
+        out.status.success(),
+        "mdbook build failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut compared = 0;
     for entry in fs::read_dir(&ours).expect("read build").flatten() {
         let name = entry.file_name();
