@@ -12,11 +12,14 @@
 //! (`get_timeout` gives `Empty`). With `drop` and `pile` they are on a break
 //! until the washer is done (unless `--overlap`), so what ends where is
 //! exactly determined; with `wait` they must work alongside the washer.
+//! With `--timeline FILE.svg` the run also draws when each dish was washed,
+//! waited and was dried.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use washup::queue::{GetError, PutError};
+use washup::timeline::{self, Dried, Timeline};
 use washup::{Process, Queue};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -27,7 +30,7 @@ enum Policy {
 }
 
 /// A washer faster than its dryers: drop, pile up, or wait.
-#[derive(Parser)]
+#[derive(Parser, Clone)]
 #[command(name = "backpressure")]
 struct Args {
     /// What the washer does when the rack is full.
@@ -54,22 +57,33 @@ struct Args {
     /// Milliseconds a dryer spends on a dish (a stand-in for work).
     #[arg(long, default_value_t = 2)]
     dry_ms: u64,
+    /// Milliseconds the washer spends on a dish (a stand-in for work).
+    #[arg(long, default_value_t = 0)]
+    wash_ms: u64,
     /// Let the dryers work while the washer washes (`drop`, `pile`).
     #[arg(long)]
     overlap: bool,
+    /// Draw the run's timeline into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    timeline: Option<String>,
 }
 
 /// A dish and the water on it: `dish_kib` KiB of bytes.
 type Dish = (usize, Vec<u8>);
 
 // ANCHOR: dryer
-fn dryer(rack: Queue<Dish>, report: Queue<usize>, get_timeout: Duration, dry_ms: u64) {
+fn dryer(me: usize, rack: Queue<Dish>, report: Queue<usize>, times: Queue<Dried>, args: &Args) {
     let mut dried = 0;
     loop {
-        match rack.get_timeout(get_timeout) {
-            Ok(_dish) => {
-                std::thread::sleep(Duration::from_millis(dry_ms));
+        match rack.get_timeout(Duration::from_millis(args.get_timeout_ms)) {
+            Ok((n, _water)) => {
+                let taken = timeline::now(); // for --timeline
+                std::thread::sleep(Duration::from_millis(args.dry_ms));
                 dried += 1;
+                if args.timeline.is_some() {
+                    let stamp = (n.to_string(), me, taken, timeline::now());
+                    times.put(stamp).expect("times queue open");
+                }
             }
             Err(GetError::Empty) => break, // nothing came for a while: go home
             Err(e) => panic!("dryer: {e}"),
@@ -88,11 +102,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let rack: Queue<Dish> = Queue::with_maxsize(maxsize)?;
     let report: Queue<usize> = Queue::new()?;
+    let times: Queue<Dried> = Queue::new()?; // only used with --timeline
     let mut dryers: Vec<Process> = (1..=args.dryers)
         .map(|n| {
-            let (rack, report) = (rack.clone(), report.clone());
-            let (timeout, dry_ms) = (Duration::from_millis(args.get_timeout_ms), args.dry_ms);
-            Process::new(move || dryer(rack, report, timeout, dry_ms)).name(format!("dryer-{n}"))
+            let (rack, report, times) = (rack.clone(), report.clone(), times.clone());
+            let args = args.clone();
+            Process::new(move || dryer(n, rack, report, times, &args)).name(format!("dryer-{n}"))
         })
         .collect();
     let early = args.overlap || args.policy == Policy::Wait;
@@ -103,18 +118,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR: washer
     let (mut on_floor, mut peak, mut peak_bytes) = (0, 0, 0);
     let mut waited = Duration::ZERO;
+    let mut timeline = Timeline::new(timeline::command_line("backpressure"), args.dryers, maxsize);
     for n in 1..=args.dishes {
+        let washing = timeline::now();
+        std::thread::sleep(Duration::from_millis(args.wash_ms));
         let dish: Dish = (n, vec![0; args.dish_kib * 1024]);
-        let since = Instant::now();
+        let (putting, full) = (timeline::now(), rack.full());
         let put = match args.policy {
             Policy::Drop if args.put_timeout_ms == 0 => rack.put_nowait(dish),
             Policy::Drop => rack.put_timeout(dish, Duration::from_millis(args.put_timeout_ms)),
             Policy::Pile | Policy::Wait => rack.put(dish), // waits only if full
         };
-        waited += since.elapsed();
+        let (label, now) = (n.to_string(), timeline::now());
+        waited += Duration::from_micros(now - putting);
         match put {
-            Ok(()) => {}
-            Err(PutError::Full(_dish)) => on_floor += 1, // we get the dish back
+            Ok(()) => timeline.washed(&label, washing, putting, now, full),
+            Err(PutError::Full(_dish)) => {
+                on_floor += 1; // we get the dish back
+                timeline.dropped(&label, washing, putting, now);
+            }
             Err(e) => return Err(e.into()),
         }
         peak = peak.max(rack.qsize());
@@ -128,6 +150,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dryer.join()?;
     }
     let dried: usize = std::iter::from_fn(|| report.get_nowait().ok()).sum();
+    if let Some(path) = &args.timeline {
+        std::iter::from_fn(|| times.get_nowait().ok()).for_each(|t| timeline.dried(t));
+        timeline.write(path)?;
+    }
 
     println!("washed:          {} dishes", args.dishes);
     println!("on the floor:    {on_floor}");

@@ -8,15 +8,17 @@
 //! By default the dryers start once the washer has put the whole stack on
 //! the rack, so the printed order is always the same. With `--overlap` they
 //! start first and work while the washer washes: then the lines interleave
-//! differently from run to run.
+//! differently from run to run. With `--timeline FILE.svg` the run also
+//! draws when each dish was washed, waited on the rack and was dried.
 
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
+use washup::timeline::{self, Dried, Timeline};
 use washup::{JoinableQueue, Process, Queue};
 
 /// Wash dishes, put them on a rack, let dryer processes dry them.
-#[derive(Parser)]
+#[derive(Parser, Clone)]
 #[command(name = "dishes")]
 struct Args {
     /// How many dishes to wash (the first four are the lesson's).
@@ -40,6 +42,9 @@ struct Args {
     /// Print no drying lines; print a checked summary at the end instead.
     #[arg(long)]
     check: bool,
+    /// Draw the run's timeline into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    timeline: Option<String>,
 }
 
 fn dish_name(n: usize) -> String {
@@ -52,14 +57,17 @@ fn dish_name(n: usize) -> String {
 // ANCHOR: dryer
 /// A dryer's whole life: take a dish, dry it, say it is done, forever.
 /// It never returns; it ends when the washer's program ends (daemon).
-fn dry(rack: JoinableQueue<String>, dried: Queue<String>, dry_ms: u64, check: bool) {
+fn dry(rack: JoinableQueue<String>, dried: Queue<Dried>, me: usize, args: &Args) {
     loop {
         let dish = rack.get().expect("the rack is open");
-        std::thread::sleep(Duration::from_millis(dry_ms));
-        if check {
-            dried.put(dish).expect("the report queue is open");
-        } else {
+        let taken = timeline::now(); // for --timeline
+        std::thread::sleep(Duration::from_millis(args.dry_ms));
+        if !args.check {
             println!("Drying {dish} dish");
+        }
+        if args.check || args.timeline.is_some() {
+            let report = (dish, me, taken, timeline::now());
+            dried.put(report).expect("the report queue is open");
         }
         rack.task_done().expect("one task_done per get");
     }
@@ -79,12 +87,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ANCHOR: main
     let rack: JoinableQueue<String> = JoinableQueue::with_maxsize(args.rack)?;
-    let dried: Queue<String> = Queue::new()?; // only used with --check
+    let dried: Queue<Dried> = Queue::new()?; // only used with --check, --timeline
     let mut dryers: Vec<Process> = (1..=args.dryers)
         .map(|n| {
-            let (rack, dried) = (rack.clone(), dried.clone());
-            let (dry_ms, check) = (args.dry_ms, args.check);
-            Process::new(move || dry(rack, dried, dry_ms, check))
+            let (rack, dried, args) = (rack.clone(), dried.clone(), args.clone());
+            Process::new(move || dry(rack, dried, n, &args))
                 .name(format!("dryer-{n}"))
                 .daemon(true)
         })
@@ -92,11 +99,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.overlap {
         dryers.iter_mut().try_for_each(Process::start)?;
     }
+    let mut timeline = Timeline::new(timeline::command_line("dishes"), args.dryers, args.rack);
     for n in 0..args.dishes {
         let dish = dish_name(n);
+        let washing = timeline::now();
         std::thread::sleep(Duration::from_millis(args.wash_ms));
         println!("Washing {dish} dish");
-        rack.put(dish)?;
+        let (putting, full) = (timeline::now(), rack.full());
+        rack.put(dish.clone())?;
+        timeline.washed(&dish, washing, putting, timeline::now(), full);
     }
     if !args.overlap {
         dryers.iter_mut().try_for_each(Process::start)?;
@@ -104,10 +115,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rack.join(); // every dish put has been marked done
     // ANCHOR_END: main
 
+    // The dryers reported each dish they dried on `dried`, before
+    // task_done: after `join` every report is there.
+    let reports: Vec<Dried> = std::iter::from_fn(|| dried.get_nowait().ok()).collect();
+    if let Some(path) = &args.timeline {
+        reports.iter().for_each(|r| timeline.dried(r.clone()));
+        timeline.write(path)?;
+    }
     if args.check {
-        // The dryers reported each dish they dried on `dried`, before
-        // task_done: after `join` every report is there.
-        let got: Vec<String> = std::iter::from_fn(|| dried.get_nowait().ok()).collect();
+        let got: Vec<String> = reports.into_iter().map(|r| r.0).collect();
         let in_order = (0..args.dishes).map(dish_name).eq(got.iter().cloned());
         let mut different = got.clone();
         different.sort();
