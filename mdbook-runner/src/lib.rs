@@ -66,6 +66,8 @@ pub struct Paths {
     pub quizzes: PathBuf,
     /// The folder holding `ID/exercise.toml` for each `{{#exercise ID}}`.
     pub exercises_dir: PathBuf,
+    /// The book's source folder (chapter titles for tables).
+    pub src: PathBuf,
 }
 
 impl Paths {
@@ -78,6 +80,7 @@ impl Paths {
             project_root: book_root.join(".."),
             quizzes: book_root.join("quizzes"),
             exercises_dir: book_root.join("../exercises"),
+            src: book_root.join("src"),
         }
     }
 
@@ -85,6 +88,7 @@ impl Paths {
     /// [`Paths::for_book`] for keys that are not set.
     pub fn from_context(ctx: &PreprocessorContext) -> anyhow::Result<Paths> {
         let mut paths = Paths::for_book(&ctx.root);
+        paths.src = ctx.root.join(&ctx.config.book.src);
         if let Some(folders) = ctx
             .config
             .get::<Vec<PathBuf>>(&format!("preprocessor.{NAME}.examples"))?
@@ -240,6 +244,18 @@ pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<
         };
         replacements.push((found.line, found.span, replacement));
     }
+    for found in directive::find_named(text, "exercise-list") {
+        let original = &text[found.span.clone()];
+        let replacement = match &found.name {
+            Err(message) => Err(format!("malformed directive `{original}`: {message}")),
+            Ok(None) => Ok(original.trim_start_matches('\\').to_string()),
+            Ok(Some(name)) if name == "all" => render_exercise_list(paths),
+            Ok(Some(name)) => Err(format!(
+                "`{original}`: only `{{{{#exercise-list all}}}}` exists, not `{name}`"
+            )),
+        };
+        replacements.push((found.line, found.span, replacement));
+    }
     for found in quiz::find(text) {
         let original = &text[found.span.clone()];
         let replacement = match &found.name {
@@ -313,6 +329,58 @@ fn render_exercise(id: &str, page_file: &str, paths: &Paths) -> Result<String, S
         minutes = card.minutes,
         task = card.task.trim(),
     ))
+}
+
+/// A table of every exercise: chapter, title, id, minutes, in book order
+/// of their chapters' file names (the instructor guide shows it).
+fn render_exercise_list(paths: &Paths) -> Result<String, String> {
+    let dir = &paths.exercises_dir;
+    let entries =
+        fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", paths.shown(dir)))?;
+    let mut rows = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path().join("exercise.toml");
+        if !path.is_file() {
+            continue;
+        }
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", paths.shown(&path)))?;
+        let card: ExerciseCard =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", paths.shown(&path)))?;
+        rows.push((card.chapter, card.title, id, card.minutes));
+    }
+    if rows.is_empty() {
+        return Err(format!("no exercises in {}", paths.shown(dir)));
+    }
+    // In the order the chapters stand in SUMMARY.md.
+    let summary = fs::read_to_string(paths.src.join("SUMMARY.md")).unwrap_or_default();
+    rows.sort_by_key(|(chapter, title, ..)| {
+        (
+            summary.find(&format!("({chapter})")).unwrap_or(usize::MAX),
+            title.clone(),
+        )
+    });
+    let total: u32 = rows.iter().map(|r| r.3).sum();
+    let mut table =
+        String::from("| Chapter | Exercise | Id | Minutes |\n| --- | --- | --- | ---: |\n");
+    for (chapter, title, id, minutes) in &rows {
+        let page = fs::read_to_string(paths.src.join(chapter))
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .next()
+                    .map(|l| l.trim_start_matches("# ").to_string())
+            })
+            .unwrap_or_else(|| chapter.trim_end_matches(".md").to_string());
+        table.push_str(&format!(
+            "| [{page}]({chapter}#exercise) | {title} | `{id}` | {minutes} |\n"
+        ));
+    }
+    table.push_str(&format!(
+        "| | **{} exercises** | | **{total}** |",
+        rows.len()
+    ));
+    Ok(table)
 }
 
 /// A quiz's `prints` questions are runs too: their programs must exist and
@@ -522,6 +590,39 @@ mod tests {
         let errors = expand_page("{{#exercise nope}}", "p.md", &project.paths()).unwrap_err();
         assert!(
             errors[0].message.starts_with("no exercise `nope`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_exercise_list_is_a_table_in_summary_order() {
+        let project = Project::new("exercise-list");
+        for (id, chapter, minutes) in [("b", "locks.md", 40), ("a", "threads.md", 20)] {
+            fs::create_dir_all(project.root.join("exercises").join(id)).expect("mkdir");
+            project.write(
+                &format!("exercises/{id}/exercise.toml"),
+                &format!("title = \"T{id}\"\nchapter = \"{chapter}\"\nminutes = {minutes}\ntask = \"x\"\n"),
+            );
+        }
+        project.write(
+            "book/src/SUMMARY.md",
+            "- [Threads](threads.md)\n- [Locks](locks.md)\n",
+        );
+        project.write("book/src/threads.md", "# Threads\n");
+        project.write("book/src/locks.md", "# Locks\n");
+        let out = expand_page("{{#exercise-list all}}", "p.md", &project.paths()).expect("renders");
+        assert_eq!(
+            out,
+            "| Chapter | Exercise | Id | Minutes |\n| --- | --- | --- | ---: |\n\
+             | [Threads](threads.md#exercise) | Ta | `a` | 20 |\n\
+             | [Locks](locks.md#exercise) | Tb | `b` | 40 |\n\
+             | | **2 exercises** | | **60** |"
+        );
+        let errors = expand_page("{{#exercise-list some}}", "p.md", &project.paths()).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("only `{{#exercise-list all}}` exists"),
             "{errors:?}"
         );
     }
