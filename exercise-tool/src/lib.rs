@@ -49,6 +49,11 @@ pub struct Exercise {
     /// The files the student edits, relative to the crate (default `src/lib.rs`).
     #[serde(default = "default_files")]
     pub files: Vec<String>,
+    /// Extra crates of this workspace the student's crate depends on:
+    /// `"kitchens"` adds `washup-kitchens` (the Redis chapter's crate, which
+    /// re-exports the `redis` client).
+    #[serde(default)]
+    pub needs: Vec<String>,
     /// Seconds one check may run before it counts as hung (default 20).
     #[serde(default = "default_limit")]
     pub seconds_per_check: u64,
@@ -179,6 +184,17 @@ impl Repo {
             id = exercise.id,
             root = root.display().to_string(),
         );
+        for need in &exercise.needs {
+            if need == "kitchens" {
+                manifest = manifest.replace(
+                    "crossbeam-channel = \"0.5\"\n",
+                    &format!(
+                        "crossbeam-channel = \"0.5\"\nwashup-kitchens = {{ path = {:?} }}\n",
+                        root.join("kitchens").display().to_string()
+                    ),
+                );
+            }
+        }
         if with_checks {
             manifest.push_str("\n[[test]]\nname = \"checks\"\npath = \"checks.rs\"\n");
         }
@@ -317,6 +333,12 @@ fn load(dir: &Path) -> anyhow::Result<Exercise> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     exercise.dir = dir.to_path_buf();
+    if let Some(unknown) = exercise.needs.iter().find(|n| n.as_str() != "kitchens") {
+        bail!(
+            "{}: unknown entry {unknown:?} in `needs` (known: \"kitchens\")",
+            path.display()
+        );
+    }
     Ok(exercise)
 }
 

@@ -23,6 +23,10 @@
 //! - [`Rack::reap`] puts back the dishes of dryers that are gone: a dryer is
 //!   gone when no connection to Redis carries its name any more.
 
+/// The Redis client this crate is built on (for readers and exercises that
+/// talk to Redis directly).
+pub use redis;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
