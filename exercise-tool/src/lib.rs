@@ -180,6 +180,8 @@ impl Repo {
              [package]\nname = \"exercise-{id}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"exercise\"\npath = \"src/lib.rs\"\n\n\
              [dependencies]\nwashup = {{ path = {root:?} }}\ncrossbeam-channel = \"0.5\"\n\n\
+             # For the checks (tests) only: signals, waitpid, prctl.\n\
+             [dev-dependencies]\nnix = {{ version = \"0.32\", features = [\"process\", \"signal\"] }}\n\n\
              # Not part of the book's workspace.\n[workspace]\n",
             id = exercise.id,
             root = root.display().to_string(),
