@@ -14,6 +14,7 @@ import time
 DISHES = 6_000_000
 
 
+# ANCHOR: ways
 def scrub(first, last):
     """Scrub dishes first..last-1: a little arithmetic per dish."""
     total = 0
@@ -59,6 +60,7 @@ def two_processes(dishes):
     for p in helpers:
         p.join()
     return total
+# ANCHOR_END: ways
 
 
 WAYS = [("1 thread", one_thread), ("2 threads", two_threads), ("2 processes", two_processes)]

@@ -1,0 +1,117 @@
+//! The claims chapter "Threads or processes?" makes about its example,
+//! checked on the machine that runs the tests.
+//!
+//! The snapshot test (`tests/book.rs`) checks the table's shape with the
+//! times redacted; here we read the times and results back and check what
+//! the page says about them:
+//!
+//! - every variant (1 thread, N threads, N processes) computes the same
+//!   checksum, for any number of workers, and the checksum depends on the
+//!   stack (it is not a constant);
+//! - waiting for answers with one thread per answer overlaps the waits (the
+//!   waits are sleeps in child processes, standing in for a slow server, so
+//!   a busy CPU does not shorten or stretch them much; the margin is wide).
+//!
+//! How much faster N workers scrub is *not* tested: with both cores busy no
+//! speed-up can be promised. The benchmark (`cargo bench -p washup-tests
+//! --bench scaling`) measures it on a quiet machine, and the page quotes it
+//! as measured.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use washup_tests::run_example;
+
+/// The CPU-heavy tests of this file take turns, so that they never slow
+/// each other down.
+static CPU: Mutex<()> = Mutex::new(());
+
+/// One row of the example's table.
+#[derive(Debug)]
+struct Row {
+    work: String,
+    workers: String,
+    result: String,
+    time: Duration,
+}
+
+fn parse_time(text: &str) -> Duration {
+    let (number, unit) = text.split_once(' ').expect("a time is `<number> <unit>`");
+    let number: f64 = number.parse().expect("a number");
+    match unit {
+        "ms" => Duration::from_secs_f64(number / 1e3),
+        "s" => Duration::from_secs_f64(number),
+        other => panic!("unexpected unit {other:?}"),
+    }
+}
+
+/// Runs the example and returns its table's rows (the header excluded).
+fn table(args: &[&str]) -> Vec<Row> {
+    let finished = run_example("threads-or-processes", args);
+    assert_eq!(finished.code, Some(0), "{}", finished.output);
+    let rows: Vec<Row> = finished
+        .output
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| work "))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 6, "a row has four cells: {line}");
+            Row {
+                work: cells[1].to_string(),
+                workers: cells[2].to_string(),
+                result: cells[3].to_string(),
+                time: parse_time(cells[4]),
+            }
+        })
+        .collect();
+    assert_eq!(rows.len(), 5, "five variants:\n{}", finished.output);
+    rows
+}
+
+fn find<'a>(rows: &'a [Row], work: &str, workers: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| r.work == work && r.workers == workers)
+        .unwrap_or_else(|| panic!("no row {work} / {workers} in {rows:#?}"))
+}
+
+#[test]
+fn every_variant_computes_the_same_checksum_for_any_number_of_workers() {
+    let _turn = CPU.lock().unwrap_or_else(|e| e.into_inner());
+    let mut seen = Vec::new();
+    for workers in ["1", "2", "3", "7"] {
+        // 100 003 is prime: no worker count divides the stack evenly.
+        let args = ["--dishes", "100003", "--workers", workers, "--answers", "1"];
+        let rows = table(&[&args[..], &["--wait-ms", "1"]].concat());
+        let cpu: Vec<&Row> = rows.iter().filter(|r| r.work == "CPU: scrub").collect();
+        assert_eq!(cpu.len(), 3);
+        assert!(
+            cpu.iter().all(|r| r.result == cpu[0].result),
+            "{workers} workers: {cpu:#?}"
+        );
+        find(&rows, "CPU: scrub", &format!("{workers} processes"));
+        seen.push(cpu[0].result.clone());
+    }
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
+    assert!(seen[0].starts_with("0x") && seen[0].len() == 18, "{seen:?}");
+
+    // A different stack, or different scrubbing, gives a different sum.
+    for other in [&["--dishes", "100004"], &["--scrubs", "15"]] {
+        let rows = table(&[&other[..], &["--answers", "1", "--wait-ms", "1"]].concat());
+        let sum = &find(&rows, "CPU: scrub", "1 thread").result;
+        assert_ne!(*sum, seen[0], "{other:?} gave the same checksum");
+    }
+}
+
+#[test]
+fn waiting_in_threads_overlaps_the_waits() {
+    let rows = table(&["--dishes", "1000", "--answers", "4", "--wait-ms", "200"]);
+    let one = find(&rows, "I/O: wait", "1 thread");
+    let many = find(&rows, "I/O: wait", "4 threads");
+    assert_eq!(one.result, "4 answers");
+    assert_eq!(many.result, "4 answers");
+    let waits = Duration::from_millis(4 * 200);
+    // One thread waits for each answer in turn: never less than the sum.
+    assert!(one.time >= waits, "{one:?}");
+    // Four threads wait at once: well under the sum (a wide margin).
+    assert!(many.time < waits * 3 / 4, "{many:?}");
+}
