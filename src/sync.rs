@@ -6,8 +6,8 @@
 //! `threading.Condition`s that share that lock: `not_empty` (getters wait
 //! on it), `not_full` (putters wait on it) and `all_tasks_done` (`join`
 //! waits on it). [`JoinableQueue`] is the same design in Rust: a
-//! [`Mutex`](std::sync::Mutex) around the items and the count of
-//! unfinished tasks, and three [`Condvar`](std::sync::Condvar)s.
+//! [`std::sync::Mutex`] around the items and the count of
+//! unfinished tasks, and three [`std::sync::Condvar`]s.
 //!
 //! This is a queue between **threads** of one process. The queue between
 //! processes is [`crate::queue::JoinableQueue`]; the two have the same
