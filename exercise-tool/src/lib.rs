@@ -9,6 +9,9 @@
 //! checks.rs         the checks: one #[test] per requirement, against the student's crate
 //! ```
 //!
+//! `exercises/support.rs` holds helpers every `checks.rs` may use with
+//! `mod support;` (the tool copies it next to the checks).
+//!
 //! A student's work is a small crate: `Cargo.toml` (written by `start`) and
 //! `src/`. To check it, the tool builds the student's `src/` together with
 //! the *official* `checks.rs` in a scratch folder under `target/`, so a
@@ -240,6 +243,11 @@ impl Repo {
         copy_dir(&work.join("src"), &build.join("src"))?;
         fs::copy(exercise.dir.join("checks.rs"), build.join("checks.rs"))
             .context("copy the official checks")?;
+        // Helpers shared by every exercise's checks (`mod support;`).
+        let support = self.exercises_dir().join("support.rs");
+        if support.is_file() {
+            fs::copy(&support, build.join("support.rs")).context("copy the checks' helpers")?;
+        }
         fs::write(
             build.join("Cargo.toml"),
             self.student_manifest(exercise, true),

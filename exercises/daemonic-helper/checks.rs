@@ -1,5 +1,8 @@
 //! Checks for "A dryer that goes when the washer goes". Each test is one requirement.
 
+mod support;
+use support::{children, panic_text};
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -19,41 +22,10 @@ fn queues() -> (JoinableQueue<String>, Queue<String>) {
     )
 }
 
-/// The message of a panic payload.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic".to_string())
-}
-
 /// Ends the dryer whatever its flag (a non-daemonic one would hang a drop).
 fn stop(mut dryer: Process) {
     let _ = dryer.kill();
     let _ = dryer.join();
-}
-
-/// The pids of this process's children, zombies included, from /proc.
-fn children() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue; // it ended meanwhile
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        if rest.split_whitespace().nth(1) == Some(me.as_str()) {
-            kids.push(pid);
-        }
-    }
-    kids
 }
 
 #[test]

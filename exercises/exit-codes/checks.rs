@@ -1,5 +1,8 @@
 //! Checks for "Exit codes, the Python way". Each test is one requirement.
 
+mod support;
+use support::children;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -181,28 +184,6 @@ fn results_follow_the_order_of_the_jobs() {
     );
     let codes: Vec<i32> = ended.iter().map(|e| e.exitcode).collect();
     assert_eq!(codes, [0, -9, 1, 0], "exit codes, in the order of the jobs");
-}
-
-/// The pids of this process's children, zombies included, from /proc.
-fn children() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue; // it ended meanwhile
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        if rest.split_whitespace().nth(1) == Some(me.as_str()) {
-            kids.push(pid);
-        }
-    }
-    kids
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Checks for "A third stage: putting dishes away". Each test is one requirement.
 
+mod support;
+use support::children;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -159,28 +162,6 @@ fn the_stages_run_in_other_processes() {
         dryers.is_disjoint(&put_away),
         "the put-away process must not be a dryer"
     );
-}
-
-/// The pids of this process's children, zombies included, from /proc.
-fn children() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue; // it ended meanwhile
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        if rest.split_whitespace().nth(1) == Some(me.as_str()) {
-            kids.push(pid);
-        }
-    }
-    kids
 }
 
 #[test]

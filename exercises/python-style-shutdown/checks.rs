@@ -1,6 +1,9 @@
 //! Checks for "Python's shutdown, in Rust". Threads are synchronised with
 //! channels and barriers: nothing here waits for luck.
 
+mod support;
+use support::{threads_left_above, threads_now};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
@@ -68,12 +71,6 @@ fn shutdown_counts_the_threads_it_waited_for() {
     assert_eq!(Kitchen::new().shutdown(), 0);
 }
 
-fn threads_now() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 #[test]
 fn no_non_daemon_thread_is_left_running() {
     let before = threads_now();
@@ -89,15 +86,9 @@ fn no_non_daemon_thread_is_left_running() {
         go.send(()).expect("workers are waiting");
     }
     kitchen.shutdown();
-    // A joined thread has ended; the kernel removes it from /proc/self/task
-    // right after. Allow that bookkeeping up to 2 s.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while threads_now() > before && std::time::Instant::now() < deadline {
-        std::thread::yield_now();
-    }
-    assert!(
-        threads_now() <= before,
-        "{} thread(s) still running",
-        threads_now() - before
+    let left = threads_left_above(before);
+    assert_eq!(
+        left, 0,
+        "{left} non-daemon thread(s) still running after shutdown"
     );
 }

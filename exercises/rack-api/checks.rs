@@ -1,6 +1,9 @@
 //! Checks for "The rack's API, the Python way". Each test is one
 //! requirement. The other side of the rack is always another process.
 
+mod support;
+use support::panic_text;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -10,15 +13,6 @@ use washup::{JoinableQueue, Process, Queue};
 
 fn dishes(n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("plate-{i}")).collect()
-}
-
-/// The message of a panic payload.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic".to_string())
 }
 
 /// Runs `f` in a child process and waits for it, at most 5 s. A panic in

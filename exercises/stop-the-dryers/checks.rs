@@ -1,5 +1,8 @@
 //! Checks for "Stop the dryers cleanly". Each test is one requirement.
 
+mod support;
+use support::{threads_left_above, threads_now};
+
 use exercise::dry_all;
 
 fn dishes(n: usize) -> Vec<String> {
@@ -60,27 +63,14 @@ fn it_returns_when_the_washer_is_done() {
     assert!(dried.iter().all(Vec::is_empty), "no dishes, nothing dried");
 }
 
-fn threads_now() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 #[test]
 fn no_dryer_is_left_running() {
     let before = threads_now();
     let _ = run(50, 4);
-    // A joined thread has exited; the kernel drops it from /proc/self/task
-    // right after. Allow it a moment (up to 2 s) to do that bookkeeping.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while threads_now() > before && std::time::Instant::now() < deadline {
-        std::thread::yield_now();
-    }
-    let after = threads_now();
-    assert!(
-        after <= before,
-        "{} thread(s) still running after dry_all returned",
-        after - before
+    let left = threads_left_above(before);
+    assert_eq!(
+        left, 0,
+        "{left} thread(s) still running after dry_all returned"
     );
 }
 
