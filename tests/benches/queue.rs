@@ -15,8 +15,9 @@
 //! - Python's `multiprocessing.JoinableQueue` (python/bench_queue.py), run
 //!   in the same invocation when `python3` is on PATH.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::process::Command;
 use std::time::Instant;
 
 use nix::sys::wait::{WaitStatus, waitpid};
@@ -142,20 +143,8 @@ fn median(mut rate: impl FnMut() -> f64) -> f64 {
 
 /// Python's rates for 1 and 2 consumers, or why there are none.
 fn python(items: u64) -> Result<Vec<f64>, String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = Command::new("python3")
-        .arg("python/bench_queue.py")
-        .arg(items.to_string())
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("python3 not run ({e})"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "python3 failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
+    let text = common::python("python/bench_queue.py", items)?;
+    Ok(text
         .lines()
         .filter_map(|line| line.split("items_per_s=").nth(1)?.trim().parse().ok())
         .collect())

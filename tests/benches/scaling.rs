@@ -22,10 +22,11 @@
 //! the memory of a waiting thread and process) run in the same invocation
 //! when `python3` is on PATH.
 
+mod common;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::Range;
-use std::process::Command;
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -191,18 +192,7 @@ fn process_memory() -> (u64, u64) {
 }
 
 fn python(dishes: u64) -> Result<String, String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = Command::new("python3")
-        .arg("python/bench_scaling.py")
-        .arg(dishes.to_string())
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("python3 not run ({e})"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("python/bench_scaling.py failed: {stderr}"));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    common::python("python/bench_scaling.py", dishes)
 }
 
 /// The value of `key=` on the first line of `text` that starts with `start`.

@@ -13,7 +13,8 @@
 //!   join (python/bench_threads.py), in the same run when `python3` is on
 //!   PATH.
 
-use std::process::Command;
+mod common;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -94,20 +95,8 @@ fn spawn_join(rounds: usize, spawn_and_join: impl Fn()) -> (f64, f64) {
 
 /// Python's figures: queue items/s, and thread start+join (median, mean) µs.
 fn python(items: u64) -> Result<(f64, f64, f64), String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = Command::new("python3")
-        .arg("python/bench_threads.py")
-        .arg(items.to_string())
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("python3 not run ({e})"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "python3 failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = common::python("python/bench_threads.py", items)?;
+
     let field = |key: &str| -> Result<f64, String> {
         text.split_whitespace()
             .find_map(|word| word.strip_prefix(key)?.parse().ok())
