@@ -10,7 +10,7 @@ use clap::Parser;
 
 /// Build the Washing Up book (HTML with search) into BOOK/build.
 #[derive(Parser)]
-#[command(name = "cargo book", version)]
+#[command(name = "cargo book", bin_name = "cargo book", version)]
 struct Cli {
     /// The book folder (the one holding book.toml).
     #[arg(long, value_name = "BOOK", default_value_os_t = washup_book::default_book())]

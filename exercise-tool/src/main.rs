@@ -20,7 +20,7 @@ use washup_exercises::{
 
 /// Course assignments: start an exercise, check your work, see your status.
 #[derive(Parser)]
-#[command(name = "cargo exercise", version)]
+#[command(name = "cargo exercise", bin_name = "cargo exercise", version)]
 struct Cli {
     /// Where your work lives (default: exercises-work/ in the repository).
     #[arg(long, global = true, value_name = "DIR")]
