@@ -292,15 +292,7 @@ pub fn render(name: &str, quiz: &Quiz) -> String {
             Question::Choice {
                 options, answer, ..
             } => {
-                html.push_str("<ol class=\"quiz-options\" type=\"A\">\n");
-                for (i, option) in options.iter().enumerate() {
-                    let _ = writeln!(
-                        html,
-                        "<li><button type=\"button\" class=\"quiz-option\" data-index=\"{i}\">{}</button></li>",
-                        inline_markdown(option)
-                    );
-                }
-                html.push_str("</ol>\n");
+                push_options(&mut html, options.iter().map(|o| inline_markdown(o)));
                 format!(
                     "{}. {}",
                     letter(*answer),
@@ -310,15 +302,13 @@ pub fn render(name: &str, quiz: &Quiz) -> String {
             Question::Prints {
                 options, answer, ..
             } => {
-                html.push_str("<ol class=\"quiz-options\" type=\"A\">\n");
-                for (i, option) in options.iter().enumerate() {
-                    let _ = writeln!(
-                        html,
-                        "<li><button type=\"button\" class=\"quiz-option\" data-index=\"{i}\"><pre><code>{}</code></pre></button></li>",
-                        escape(option.trim_end()).replace('\n', "&#10;")
-                    );
-                }
-                html.push_str("</ol>\n");
+                push_options(
+                    &mut html,
+                    options.iter().map(|o| {
+                        let text = escape(o.trim_end()).replace('\n', "&#10;");
+                        format!("<pre><code>{text}</code></pre>")
+                    }),
+                );
                 format!("{}", letter(*answer))
             }
             Question::Short { accept, .. } => {
@@ -335,6 +325,18 @@ pub fn render(name: &str, quiz: &Quiz) -> String {
     }
     html.push_str("</div>\n");
     html
+}
+
+/// The options of a question, as buttons lettered A, B, C...
+fn push_options(html: &mut String, options: impl Iterator<Item = String>) {
+    html.push_str("<ol class=\"quiz-options\" type=\"A\">\n");
+    for (i, option) in options.enumerate() {
+        let _ = writeln!(
+            html,
+            "<li><button type=\"button\" class=\"quiz-option\" data-index=\"{i}\">{option}</button></li>"
+        );
+    }
+    html.push_str("</ol>\n");
 }
 
 fn letter(index: usize) -> char {
