@@ -57,6 +57,11 @@ pub struct Exercise {
     /// re-exports the `redis` client).
     #[serde(default)]
     pub needs: Vec<String>,
+    /// Programs the checks run, which must be on the PATH (e.g.
+    /// `"redis-server"`). Without them the checks cannot pass, so `verify`
+    /// skips such an exercise, saying so.
+    #[serde(default)]
+    pub requires: Vec<String>,
     /// Seconds one check may run before it counts as hung (default 20).
     #[serde(default = "default_limit")]
     pub seconds_per_check: u64,
@@ -542,6 +547,17 @@ pub fn write_csv<W: std::io::Write>(
     }
     csv.flush()?;
     Ok(())
+}
+
+/// The programs `exercise` requires that are not on the PATH.
+pub fn missing_programs(exercise: &Exercise) -> Vec<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    exercise
+        .requires
+        .iter()
+        .filter(|program| !std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+        .cloned()
+        .collect()
 }
 
 /// The CI proof for one exercise: its starter compiles and fails at least

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use washup_exercises::{
-    Outcome, Repo, grade, last_report, save_report, student_copy, verify, write_csv,
+    Outcome, Repo, grade, last_report, missing_programs, save_report, student_copy, verify,
+    write_csv,
 };
 
 /// Course assignments: start an exercise, check your work, see your status.
@@ -171,6 +172,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut problems = Vec::new();
             for exercise in &exercises {
+                let missing = missing_programs(exercise);
+                if !missing.is_empty() {
+                    println!(
+                        "{:<24} SKIPPED: needs {} on the PATH",
+                        exercise.id,
+                        missing.join(", ")
+                    );
+                    continue;
+                }
                 let found = verify(&repo, exercise)?;
                 println!(
                     "{:<24} {}",
