@@ -39,8 +39,8 @@ struct Args {
     /// How many dishes to wash.
     #[arg(long, default_value_t = 12)]
     dishes: usize,
-    /// How many dryer processes.
-    #[arg(long, default_value_t = 2)]
+    /// How many dryer processes (at least one: nobody else dries).
+    #[arg(long, default_value_t = 2, value_parser = at_least_one())]
     dryers: usize,
     /// Places on the rack (ignored by `pile`, whose rack has no limit).
     #[arg(long, default_value_t = 3)]
@@ -92,6 +92,11 @@ fn dryer(me: usize, rack: Queue<Dish>, report: Queue<usize>, times: Queue<Dried>
     report.put(dried).expect("report queue open");
 }
 // ANCHOR_END: dryer
+
+/// Flags that count workers: at least one, at most 64.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=64)
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();

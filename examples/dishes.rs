@@ -24,8 +24,8 @@ struct Args {
     /// How many dishes to wash (the first four are the lesson's).
     #[arg(long, default_value_t = 4)]
     dishes: usize,
-    /// How many dryer processes.
-    #[arg(long, default_value_t = 1)]
+    /// How many dryer processes (at least one: nobody else dries).
+    #[arg(long, default_value_t = 1, value_parser = at_least_one())]
     dryers: usize,
     /// Places on the rack (0: as many as you like).
     #[arg(long, default_value_t = 0)]
@@ -73,6 +73,11 @@ fn dry(rack: JoinableQueue<String>, dried: Queue<Dried>, me: usize, args: &Args)
     }
 }
 // ANCHOR_END: dryer
+
+/// Flags that count workers: at least one, at most 64.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=64)
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
