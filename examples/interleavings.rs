@@ -207,11 +207,20 @@ fn main() -> std::process::ExitCode {
         println!("seed {seed} picks the schedule {schedule}");
         log.iter().for_each(|line| println!("  {line}"));
     } else {
+        if args.dishes.len() > 4 {
+            eprintln!(
+                "error: --all with more than 4 dishes means millions of schedules; try --seed"
+            );
+            return std::process::ExitCode::from(2);
+        }
         let mut logs = BTreeMap::new();
         explore(&world, &mut String::new(), &mut logs);
         let schedules: usize = logs.values().map(Vec::len).sum();
         println!("{schedules} schedules give {} different logs", logs.len());
-        if args.summary {
+        if args.summary || logs.len() > 100 {
+            if !args.summary {
+                println!("(too many to list: fewer dishes or dryers, or --summary)");
+            }
             return std::process::ExitCode::SUCCESS;
         }
         for (number, (log, schedules)) in logs.iter().enumerate() {

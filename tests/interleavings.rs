@@ -145,6 +145,7 @@ fn bad_schedules_and_flags_are_refused_with_status_2() {
         vec!["--dryers", "0"],
         vec!["--summary"],
         vec!["--all", "--seed", "1"],
+        vec!["--all", "--dishes", "a,b,c,d,e"],
     ] {
         let run = run_example("interleavings", &args);
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.output);
