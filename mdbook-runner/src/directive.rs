@@ -92,6 +92,38 @@ const KEYWORDS: [&str; 3] = ["run-python", "run", "compile-fail"];
 /// Finds every `{{#run ...}}` and `{{#run-python ...}}` directive in `text`,
 /// in order. Malformed ones are returned as errors, never skipped.
 pub fn find(text: &str) -> Vec<Found> {
+    scan(text, &KEYWORDS)
+        .into_iter()
+        .map(|raw| {
+            let parsed = match raw.body {
+                None => Err(ParseError::Unclosed(raw.keyword.to_string())),
+                Some(_) if raw.escaped => Ok(None),
+                Some(body) => parse_body(raw.keyword, body).map(Some),
+            };
+            Found {
+                line: raw.line,
+                span: raw.span,
+                parsed,
+            }
+        })
+        .collect()
+}
+
+/// A `{{#KEYWORD ...}}` as it stands in a page, before its body is read.
+struct Raw<'a> {
+    line: usize,
+    span: Range<usize>,
+    keyword: &'a str,
+    /// What stands between the keyword and `}}`; `None` when `}}` never
+    /// comes on that line.
+    body: Option<&'a str>,
+    escaped: bool,
+}
+
+/// Finds every `{{#KEYWORD` of `keywords` (followed by a space or `}}`) in
+/// `text`, with its line, its span (backslash included when escaped) and
+/// its body. The one scanner behind [`find`] and [`find_named`].
+fn scan<'a>(text: &'a str, keywords: &[&'a str]) -> Vec<Raw<'a>> {
     let mut found = Vec::new();
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
@@ -99,7 +131,7 @@ pub fn find(text: &str) -> Vec<Found> {
         while let Some(pos) = line[from..].find("{{#") {
             let start = from + pos;
             let after = &line[start + 3..];
-            let Some(keyword) = KEYWORDS.iter().copied().find(|k| {
+            let Some(keyword) = keywords.iter().copied().find(|k| {
                 after.starts_with(k)
                     && after[k.len()..]
                         .chars()
@@ -111,26 +143,20 @@ pub fn find(text: &str) -> Vec<Found> {
             };
             let escaped = start > 0 && line.as_bytes()[start - 1] == b'\\';
             let body_start = start + 3 + keyword.len();
-            let (end, parsed) = match line[body_start..].find("}}") {
-                None => (
-                    line.trim_end_matches(['\n', '\r']).len(),
-                    Err(ParseError::Unclosed(keyword.to_string())),
+            let (end, body) = match line[body_start..].find("}}") {
+                None => (line.trim_end_matches(['\n', '\r']).len(), None),
+                Some(close) => (
+                    body_start + close + 2,
+                    Some(&line[body_start..body_start + close]),
                 ),
-                Some(close) => {
-                    let body = &line[body_start..body_start + close];
-                    let end = body_start + close + 2;
-                    if escaped {
-                        (end, Ok(None))
-                    } else {
-                        (end, parse_body(keyword, body).map(Some))
-                    }
-                }
             };
             let span_start = if escaped { start - 1 } else { start };
-            found.push(Found {
+            found.push(Raw {
                 line: index + 1,
                 span: offset + span_start..offset + end,
-                parsed,
+                keyword,
+                body,
+                escaped,
             });
             from = end.max(start + 3);
         }
@@ -293,55 +319,33 @@ pub struct NamedFound {
 /// letters, digits, `-` and `_`.
 pub fn find_named(text: &str, keyword: &str) -> Vec<NamedFound> {
     let open = format!("{{{{#{keyword}");
-    let mut found = Vec::new();
-    let mut offset = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let mut from = 0;
-        while let Some(pos) = line[from..].find(open.as_str()) {
-            let start = from + pos;
-            let after = &line[start + open.len()..];
-            if !after.starts_with(|c: char| c.is_whitespace() || c == '}') {
-                from = start + 3;
-                continue;
-            }
-            let escaped = start > 0 && line.as_bytes()[start - 1] == b'\\';
-            let (end, name) = match after.find("}}") {
-                None => (
-                    line.trim_end_matches(['\n', '\r']).len(),
-                    Err(format!(
-                        "`{open}` is not closed with `}}}}` on the same line"
-                    )),
-                ),
-                Some(close) => {
-                    let end = start + open.len() + close + 2;
-                    let body = after[..close].trim();
-                    let name = if escaped {
-                        Ok(None)
-                    } else if body.is_empty()
-                        || !body
+    scan(text, &[keyword])
+        .into_iter()
+        .map(|raw| {
+            let name = match raw.body.map(str::trim) {
+                None => Err(format!(
+                    "`{open}` is not closed with `}}}}` on the same line"
+                )),
+                Some(_) if raw.escaped => Ok(None),
+                Some(body)
+                    if !body.is_empty()
+                        && body
                             .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    {
-                        Err(format!(
-                            "`{open} {body}}}}}` needs a name (letters, digits, `-`, `_`)"
-                        ))
-                    } else {
-                        Ok(Some(body.to_string()))
-                    };
-                    (end, name)
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                {
+                    Ok(Some(body.to_string()))
                 }
+                Some(body) => Err(format!(
+                    "`{open} {body}}}}}` needs a name (letters, digits, `-`, `_`)"
+                )),
             };
-            let span_start = if escaped { start - 1 } else { start };
-            found.push(NamedFound {
-                line: index + 1,
-                span: offset + span_start..offset + end,
+            NamedFound {
+                line: raw.line,
+                span: raw.span,
                 name,
-            });
-            from = end.max(start + 3);
-        }
-        offset += line.len();
-    }
-    found
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
