@@ -33,6 +33,24 @@ fn rate(items: u64, run: impl Fn(u64) -> Duration) -> f64 {
     rates[ROUNDS / 2]
 }
 
+/// The time to pass `items` numbers (then `STOP`) from this thread to a
+/// consumer thread through one channel, whatever its kind.
+fn pass<S, R: Send + 'static>(
+    items: u64,
+    (tx, rx): (S, R),
+    send: fn(&S, u64),
+    recv: fn(&R) -> u64,
+) -> Duration {
+    let start = Instant::now();
+    let consumer = thread::spawn(move || while recv(&rx) != STOP {});
+    for i in 0..items {
+        send(&tx, i);
+    }
+    send(&tx, STOP);
+    consumer.join().expect("consumer");
+    start.elapsed()
+}
+
 fn crossbeam(
     make: fn() -> (
         crossbeam_channel::Sender<u64>,
@@ -40,40 +58,31 @@ fn crossbeam(
     ),
 ) -> impl Fn(u64) -> Duration {
     move |items| {
-        let (tx, rx) = make();
-        let start = Instant::now();
-        let consumer = thread::spawn(move || while rx.recv().expect("recv") != STOP {});
-        for i in 0..items {
-            tx.send(i).expect("send");
-        }
-        tx.send(STOP).expect("send");
-        consumer.join().expect("consumer");
-        start.elapsed()
+        pass(
+            items,
+            make(),
+            |tx, i| tx.send(i).expect("send"),
+            |rx| rx.recv().expect("recv"),
+        )
     }
 }
 
 fn std_channel(items: u64) -> Duration {
-    let (tx, rx) = mpsc::channel::<u64>();
-    let start = Instant::now();
-    let consumer = thread::spawn(move || while rx.recv().expect("recv") != STOP {});
-    for i in 0..items {
-        tx.send(i).expect("send");
-    }
-    tx.send(STOP).expect("send");
-    consumer.join().expect("consumer");
-    start.elapsed()
+    pass(
+        items,
+        mpsc::channel(),
+        |tx, i| tx.send(i).expect("send"),
+        |rx| rx.recv().expect("recv"),
+    )
 }
 
 fn std_sync_channel(items: u64) -> Duration {
-    let (tx, rx) = mpsc::sync_channel::<u64>(1024);
-    let start = Instant::now();
-    let consumer = thread::spawn(move || while rx.recv().expect("recv") != STOP {});
-    for i in 0..items {
-        tx.send(i).expect("send");
-    }
-    tx.send(STOP).expect("send");
-    consumer.join().expect("consumer");
-    start.elapsed()
+    pass(
+        items,
+        mpsc::sync_channel(1024),
+        |tx, i| tx.send(i).expect("send"),
+        |rx| rx.recv().expect("recv"),
+    )
 }
 
 /// (median, mean) in µs of spawn + join of an empty thread.
