@@ -97,7 +97,12 @@ async function q0Screenshot(file) {
 // Search: open it with the toolbar button, type a word, expect the chapter.
 await page.goto("file://" + join(root, "index.html"));
 await page.locator("#mdbook-search-toggle, #search-toggle").first().click();
-await page.locator("#mdbook-searchbar, #searchbar").first().fill("interleavings");
+// mdBook searches on `keyup` (a plain fill() types no key), or, when its
+// index loads after the text is in, on loading: press a key so that either
+// order ends in a search.
+const searchbar = page.locator("#mdbook-searchbar, #searchbar").first();
+await searchbar.fill("interleavings");
+await searchbar.press("End");
 const results = page.locator("#mdbook-searchresults a, #searchresults a");
 await results.first().waitFor({ timeout: 10000 }).catch(() => {});
 const found = await results.allTextContents();
