@@ -43,8 +43,8 @@ struct Args {
     #[arg(long)]
     check: bool,
     /// Draw the run's timeline into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    timeline: Option<String>,
+    #[arg(long, value_name = "FILE.svg", value_parser = timeline::writable_file)]
+    timeline: Option<std::path::PathBuf>,
 }
 
 fn dish_name(n: usize) -> String {

@@ -205,6 +205,20 @@ enum State {
 /// If the parent dies without dropping (`std::process::exit`, a signal),
 /// daemonic children are still killed, by the parent-death signal;
 /// non-daemonic children become orphans.
+///
+/// # Threads
+///
+/// `start` forks, and only the thread that calls it lives on in the child.
+/// A lock that another thread of the parent held at that instant stays
+/// locked in the child forever, so a target that takes such a lock (one
+/// shared with the parent's other threads) can hang. Standard output and
+/// error are safe: `start` holds their locks across the fork. Start
+/// processes before threads where you can, as Python's `fork` method
+/// advises.
+///
+/// Linux sends a daemonic child its parent-death signal when the *thread*
+/// that started it ends, not only the process: start daemonic children from
+/// a thread that lives as long as they should (usually the main thread).
 pub struct Process {
     name: String,
     path: String,
@@ -355,7 +369,8 @@ impl Process {
         //   allocating is fine;
         // - everything the target captured: owned by the target, moved into the child.
         // A target that takes a lock some other parent thread may hold can deadlock in the
-        // child: that is a hang, not memory unsafety, and it is documented on the type.
+        // child: that is a hang, not memory unsafety, and it is documented on the type
+        // (its "Threads" section).
         // The child never returns from `start`: `child_main` ends with `_exit`.
         match unsafe { fork() } {
             Err(e) => {
@@ -404,7 +419,11 @@ impl Process {
     /// moment the child ends. On kernels before 5.3 (no `pidfd_open`) it
     /// falls back to checking with growing pauses of 1 to 50 ms.
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<bool, ProcessError> {
-        let deadline = Instant::now() + timeout;
+        // A timeout too long to add to the clock is as good as forever.
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            self.join()?;
+            return Ok(true);
+        };
         let mut pause = Duration::from_millis(1);
         loop {
             if self.reap("join", false)?.is_some() {

@@ -39,16 +39,20 @@
 //!   been read is handed back to the kernel (`madvise(MADV_REMOVE)`). So an
 //!   unbounded queue really grows when items pile up, and shrinks again.
 //!   Items of any size up to the region's size work (no pipe buffer limit).
-//! - **What counts the items.** A header page holds the positions of the
-//!   oldest and newest item, the number of items and the number of
-//!   unfinished tasks. A process-shared, *robust* `pthread` mutex guards
-//!   them: one lock, like Python's `queue.Queue`. A `put` copies the item
-//!   in and then publishes the new positions; a `get` copies it out and
-//!   then publishes. Because the change is only published after the full
-//!   copy (and written to a small journal first), a process killed in the
-//!   middle leaves the queue consistent: the next process to lock gets
-//!   `EOWNERDEAD` from the kernel, finishes or drops the half-done change,
-//!   and carries on.
+//! - **What counts the items.** A header page holds two 64-bit words: the
+//!   end of the newest item with the number of items ever put, and the
+//!   start of the oldest with the number ever taken. Items in the queue are
+//!   puts minus takes; unfinished tasks are puts minus `task_done` calls
+//!   (a third counter). A process-shared, *robust* `pthread` mutex guards
+//!   the words: one lock, like Python's `queue.Queue`. A `put` copies the
+//!   item in and then publishes it, and counts its task, with one store of
+//!   its word; a `get` copies the item out and then publishes with one
+//!   store of the other. So a process killed at any instant has either
+//!   changed nothing or finished its change: the next process to lock gets
+//!   `EOWNERDEAD` from the kernel, wakes every sleeper to look again, and
+//!   carries on. (A consumer killed between `get` and `task_done` still
+//!   leaves its task unfinished, as in Python: `join_timeout` exists for
+//!   that.)
 //! - **What wakes a blocked caller.** Three wake-up words, like Python's
 //!   three conditions (`not_empty`, `not_full`, `all_tasks_done`), each a
 //!   Linux *futex*: a sleeper registers, then sleeps in the kernel until the
@@ -314,7 +318,9 @@ impl<T> Queue<T> {
     }
 
     /// Whether the queue holds `maxsize` items at this moment (Python:
-    /// `full()`); always false without a `maxsize`. A snapshot.
+    /// `full()`); always false without a `maxsize`. A snapshot. It counts
+    /// items only: a queue whose memory region is full refuses the next
+    /// item that does not fit even when this says false.
     pub fn full(&self) -> bool {
         self.maxsize() > 0 && self.qsize() >= self.maxsize()
     }

@@ -60,6 +60,16 @@ pub fn now() -> Micros {
     })
 }
 
+/// Checks a `--timeline FILE.svg` argument before the run starts, by
+/// creating the file (empty until [`Timeline::write`] fills it): a path
+/// that cannot be written is refused up front, with the reason, instead of
+/// failing after the whole run. Made for clap's `value_parser`.
+pub fn writable_file(path: &str) -> Result<std::path::PathBuf, String> {
+    std::fs::File::create(path)
+        .map(|_| std::path::PathBuf::from(path))
+        .map_err(|e| format!("cannot write it: {e}"))
+}
+
 /// The command line that made this run, as `cargo run --example NAME --
 /// ARGS`, leaving out `--timeline FILE`: a caption for the picture.
 pub fn command_line(example: &str) -> String {

@@ -110,9 +110,12 @@ struct Header {
     get_word: AtomicU64,
     /// Wake-up words, on their own cache line.
     conds: Conds,
-    /// Items put and not yet marked done (changed without the lock), on a
+    /// Items ever marked done, modulo 2^32 (changed without the lock), on a
     /// cache line of its own so `task_done` does not disturb the lock's.
-    unfinished: Unfinished,
+    /// The unfinished tasks are the items ever put (in `put_word`) minus
+    /// this: a `put` counts its task in the same store that publishes the
+    /// item, so no process killed mid-`put` can leave the count wrong.
+    done: Done,
     /// Fixed at creation, on a line nobody writes afterwards.
     fixed: Fixed,
     /// How many times a lock was taken over from a dead owner.
@@ -120,11 +123,11 @@ struct Header {
 }
 
 #[repr(C, align(64))]
-struct Unfinished(AtomicU64);
+struct Done(AtomicU32);
 
-impl std::ops::Deref for Unfinished {
-    type Target = AtomicU64;
-    fn deref(&self) -> &AtomicU64 {
+impl std::ops::Deref for Done {
+    type Target = AtomicU32;
+    fn deref(&self) -> &AtomicU32 {
         &self.0
     }
 }
@@ -160,6 +163,12 @@ impl Header {
         let (_, puts) = unpack(self.put_word.load(Ordering::Acquire));
         let (_, gets) = unpack(self.get_word.load(Ordering::Acquire));
         puts.wrapping_sub(gets)
+    }
+
+    /// Tasks not yet marked done: put minus done (wrapping).
+    fn unfinished(&self) -> u32 {
+        let (_, puts) = unpack(self.put_word.load(Ordering::SeqCst));
+        puts.wrapping_sub(self.done.load(Ordering::SeqCst))
     }
 
     /// Bytes in use: tail minus head (wrapping).
@@ -565,15 +574,13 @@ impl RawQueue {
         loop {
             if fits(h) {
                 let (tail, puts) = unpack(h.put_word.load(Ordering::Relaxed));
-                // Count the task before the item becomes visible, so the
-                // count of unfinished tasks is never too low.
-                h.unfinished.fetch_add(1, Ordering::SeqCst);
                 self.copy_in(tail, &(bytes.len() as u32).to_le_bytes());
                 self.copy_in(tail.wrapping_add(LEN_BYTES as u32), bytes);
-                // The commit: one store publishes the item.
+                // The commit: one store publishes the item and counts its
+                // task (one more put).
                 let new_tail = tail.wrapping_add(frame as u32);
                 h.put_word
-                    .store(pack(new_tail, puts.wrapping_add(1)), Ordering::Release);
+                    .store(pack(new_tail, puts.wrapping_add(1)), Ordering::SeqCst);
                 drop(guard);
                 h.conds.not_empty.notify(false);
                 return Ok(());
@@ -639,21 +646,26 @@ impl RawQueue {
     /// Mark one item as done (Python: `JoinableQueue.task_done()`).
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let h = self.header();
-        let mut count = h.unfinished.load(Ordering::SeqCst);
-        loop {
+        let mut done = h.done.load(Ordering::SeqCst);
+        let count = loop {
+            // Items are only ever added, so a count read now is never
+            // higher than the truth: "too many" is never claimed wrongly
+            // for an item this process has taken.
+            let (_, puts) = unpack(h.put_word.load(Ordering::SeqCst));
+            let count = puts.wrapping_sub(done);
             if count == 0 {
                 return Err(TaskDoneError);
             }
-            match h.unfinished.compare_exchange_weak(
-                count,
-                count - 1,
+            match h.done.compare_exchange_weak(
+                done,
+                done.wrapping_add(1),
                 Ordering::SeqCst,
                 Ordering::SeqCst,
             ) {
-                Ok(_) => break,
-                Err(now) => count = now,
+                Ok(_) => break count,
+                Err(now) => done = now,
             }
-        }
+        };
         if count == 1 {
             h.conds.all_done.notify(true);
         }
@@ -670,14 +682,14 @@ impl RawQueue {
             Some(t) => Block::For(t).deadline(),
         };
         loop {
-            if h.unfinished.load(Ordering::SeqCst) == 0 {
+            if h.unfinished() == 0 {
                 return true;
             }
             // Register, then look again: a task_done that empties the count
             // after this point sees us registered and wakes us.
             cond.waiters.fetch_add(1, Ordering::SeqCst);
             let seq = cond.seq.load(Ordering::SeqCst);
-            let done = h.unfinished.load(Ordering::SeqCst) == 0;
+            let done = h.unfinished() == 0;
             let left = deadline.left();
             if !done && let Some(left) = left {
                 futex_wait(&cond.seq, seq, left);
@@ -687,14 +699,14 @@ impl RawQueue {
                 return true;
             }
             if left.is_none() {
-                return h.unfinished.load(Ordering::SeqCst) == 0;
+                return h.unfinished() == 0;
             }
         }
     }
 
     /// Items put and not yet marked done (a snapshot).
     pub fn unfinished_tasks(&self) -> usize {
-        self.header().unfinished.load(Ordering::SeqCst) as usize
+        self.header().unfinished() as usize
     }
 
     /// Items in the queue at this moment (a snapshot).
@@ -795,6 +807,34 @@ mod tests {
         q.get_bytes(&mut buf, Block::No)
             .expect("the item is still there");
         assert_eq!(buf, b"dish");
+        assert_eq!(q.recoveries(), 1);
+    }
+
+    /// A put that dies after copying its item in but before its commit
+    /// store leaves neither an item nor an unfinished task behind (the
+    /// task is counted by the commit itself), so `join` still returns.
+    #[test]
+    fn put_killed_before_commit_leaves_no_task() {
+        let q = RawQueue::new(0, MIN_BUFFER_BYTES).expect("queue");
+        q.put_bytes(b"dish", Block::No).expect("put");
+        in_child(|| {
+            let guard = q.lock();
+            let (tail, _) = unpack(q.header().put_word.load(Ordering::Relaxed));
+            q.copy_in(tail, &4u32.to_le_bytes());
+            q.copy_in(tail.wrapping_add(LEN_BYTES as u32), b"half");
+            std::mem::forget(guard);
+        });
+        assert_eq!(q.unfinished_tasks(), 1);
+        let mut buf = Vec::new();
+        q.get_bytes(&mut buf, Block::No).expect("get");
+        assert_eq!(buf, b"dish");
+        assert!(
+            q.get_bytes(&mut buf, Block::No).is_err(),
+            "the half-put item is not there"
+        );
+        q.task_done().expect("task_done");
+        assert!(q.join_for(Some(Duration::ZERO)), "join returns");
+        assert!(q.task_done().is_err(), "one task_done too many");
         assert_eq!(q.recoveries(), 1);
     }
 
