@@ -11,7 +11,8 @@ use clap::Parser;
 #[derive(Parser)]
 struct Args {
     /// The dishes, in washing order, separated by commas.
-    #[arg(long, value_delimiter = ',', default_value = "salad,bread")]
+    #[arg(long, value_delimiter = ',', default_value = "salad,bread",
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     dishes: Vec<String>,
     /// How many dryers take dishes off the rack.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
@@ -25,6 +26,10 @@ struct Args {
     /// With --all: print only how many schedules and logs there are.
     #[arg(long, requires = "all")]
     summary: bool,
+    /// With --all: under each log, every schedule that gives it (each one
+    /// replays with --schedule).
+    #[arg(long, requires = "all", conflicts_with = "summary")]
+    schedules: bool,
     /// Let a random generator seeded with N pick each step.
     #[arg(long, value_name = "N", conflicts_with = "schedule")]
     seed: Option<u64>,
@@ -233,6 +238,9 @@ fn main() -> std::process::ExitCode {
                 schedules[0]
             );
             log.iter().for_each(|line| println!("  {line}"));
+            if args.schedules {
+                println!("  from: {}", schedules.join(" "));
+            }
         }
     }
     std::process::ExitCode::SUCCESS

@@ -156,3 +156,47 @@ fn bad_schedules_and_flags_are_refused_with_status_2() {
         );
     }
 }
+
+/// `--schedules` lists every schedule of every log: as many as counted, no
+/// two alike, and each replays to the log it is listed under.
+#[test]
+fn every_listed_schedule_replays_to_its_log() {
+    let args = ["--dryers", "2"];
+    let (total, logs) = explore(&args);
+    let run = run_example("interleavings", &["--all", "--schedules", "--dryers", "2"]);
+    let from: Vec<Vec<&str>> = run
+        .output
+        .lines()
+        .filter_map(|l| l.strip_prefix("  from: "))
+        .map(|l| l.split(' ').collect())
+        .collect();
+    assert_eq!(from.len(), logs.len(), "one `from:` line per log");
+    let mut seen = std::collections::BTreeSet::new();
+    for (listed, schedules) in logs.iter().zip(&from) {
+        assert_eq!(schedules.len(), listed.count, "{schedules:?}");
+        for schedule in schedules {
+            assert!(seen.insert(schedule.to_string()), "{schedule} listed twice");
+            let replay = run_example("interleavings", &["--dryers", "2", "--schedule", schedule]);
+            let lines: Vec<&str> = replay.output.lines().collect();
+            assert_eq!(lines, listed.lines, "--schedule {schedule}");
+        }
+    }
+    assert_eq!(seen.len(), total);
+}
+
+/// The model is the real program's: whatever order the scheduler picks
+/// for the real washer and dryer processes (`dishes --overlap`, one dryer,
+/// a rack of one), the log is one of the logs the explorer lists.
+#[test]
+fn real_runs_of_dishes_print_only_listed_logs() {
+    let (_, logs) = explore(&[]);
+    for _ in 0..30 {
+        let run = run_example("dishes", &["--dishes", "2", "--rack", "1", "--overlap"]);
+        assert_eq!(run.code, Some(0), "{}", run.output);
+        let lines: Vec<String> = run.output.lines().map(str::to_string).collect();
+        assert!(
+            logs.iter().any(|l| l.lines == lines),
+            "a real run printed a log the explorer does not list: {lines:?}"
+        );
+    }
+}
