@@ -4,7 +4,10 @@
 //  - every quick check answers correctly when clicked: each wrong option says
 //    "Not quite", the right one says "Right!", short answers accept what the
 //    quiz accepts and refuse nonsense;
-//  - every timeline picture on a page has loaded and has a size;
+//  - every chapter page has a quick check, and the pages that show
+//    timelines show them: so a rendering that silently drops them fails;
+//  - every timeline picture on a page has loaded and has a size, and its
+//    text stays readable in a dark theme (contrast with the page);
 //  - the search box finds a chapter by a word from its text.
 // Screenshots of a few pages go to target/browser-check/ for a person to look at.
 import { chromium } from "playwright-core";
@@ -42,11 +45,22 @@ const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
 const errors = [];
 page.on("pageerror", (error) => errors.push(error.message));
 
+// Pages that must carry a quick check, and pages that must show timelines.
+const chapters = [
+  "by-hand", "processes", "daemon-processes", "rack", "dishes", "interleavings",
+  "backpressure", "threads", "daemon-threads", "locks", "redis", "threads-or-processes",
+];
+const withTimelines = ["dishes", "backpressure"];
+
 const pages = readdirSync(root).filter((f) => f.endsWith(".html") && !["print.html", "toc.html", "404.html"].includes(f));
 for (const file of pages) {
   await page.goto("file://" + join(root, file));
   const questions = page.locator(".quiz-question");
   const count = await questions.count();
+  const stem = file.replace(".html", "");
+  if (chapters.includes(stem)) {
+    check(count >= 3, `${file}: has a quick check (${count} questions)`);
+  }
   for (let i = 0; i < count; i++) {
     const q = questions.nth(i);
     const where = `${file} quiz question ${i + 1}`;
@@ -78,6 +92,9 @@ for (const file of pages) {
   }
   const pictures = page.locator("img.timeline, figure.timeline img, figure.timeline svg");
   const pictureCount = await pictures.count();
+  if (withTimelines.includes(stem)) {
+    check(pictureCount >= 1, `${file}: shows its timelines (${pictureCount})`);
+  }
   for (let i = 0; i < pictureCount; i++) {
     const box = await pictures.nth(i).boundingBox();
     const loaded = await pictures.nth(i).evaluate((el) => el.tagName !== "IMG" || (el.complete && el.naturalWidth > 0));
@@ -93,6 +110,31 @@ async function q0Screenshot(file) {
   await page.locator(".quiz").first().scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, file.replace(".html", "-quiz.png")), fullPage: false });
 }
+
+// A dark theme, chosen as a reader would (the theme menu): the timeline's
+// text must still stand out from the page (WCAG contrast of at least 4.5).
+await page.goto("file://" + join(root, "dishes.html"));
+await page.locator("#mdbook-theme-toggle").click();
+await page.locator("#mdbook-theme-navy").click();
+await page.keyboard.press("Escape");
+check(
+  await page.evaluate(() => document.documentElement.classList.contains("navy")),
+  "the navy theme is on",
+);
+const contrast = await page.evaluate(() => {
+  const rgb = (css) => css.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const text = document.querySelector("figure.timeline svg text");
+  const fg = lum(rgb(getComputedStyle(text).fill));
+  const bg = lum(rgb(getComputedStyle(document.body).backgroundColor));
+  return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+});
+check(contrast >= 4.5, `timeline text readable in the navy theme (contrast ${contrast.toFixed(1)})`);
+await page.locator("figure.timeline").first().scrollIntoViewIfNeeded();
+await page.screenshot({ path: join(shots, "dishes-timeline-navy.png") });
 
 // Search: open it with the toolbar button, type a word, expect the chapter.
 await page.goto("file://" + join(root, "index.html"));

@@ -547,4 +547,27 @@ mod tests {
         assert_eq!(full_intervals(&t.spans(), 1), [(10, 40)]);
         assert!(!t.to_svg().contains("\n\n"));
     }
+
+    /// A washer that found the rack full draws a "waiting for room" box in
+    /// its lane, and the time the rack was full a band; without a wait,
+    /// neither appears.
+    #[test]
+    fn waits_and_a_full_rack_are_drawn() {
+        let mut t = Timeline::new("t", 1, 1);
+        t.washed("a", 0, 10, 10, false);
+        t.washed("b", 10, 20, 30, true);
+        t.dried(("a".into(), 1, 30, 40));
+        t.dried(("b".into(), 1, 40, 50));
+        let svg = t.to_svg();
+        assert!(svg.contains(r#"data-dish="b" data-step="wait" data-lane="washer""#));
+        assert!(!svg.contains(r#"data-dish="a" data-step="wait""#));
+        assert!(svg.contains(r#"<rect class="wt-full""#));
+
+        let mut t = Timeline::new("t", 1, 2);
+        t.washed("a", 0, 10, 10, false);
+        t.dried(("a".into(), 1, 10, 20));
+        let svg = t.to_svg();
+        assert!(!svg.contains(r#"data-step="wait""#));
+        assert!(!svg.contains(r#"<rect class="wt-full""#));
+    }
 }
