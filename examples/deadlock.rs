@@ -6,6 +6,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
 
 #[derive(Parser)]
@@ -19,7 +20,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Reach::TryLock)]
     reach: Reach,
     /// Dishes each dryer dries (with --order same).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
     dishes: usize,
 }
 

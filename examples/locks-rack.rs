@@ -11,7 +11,7 @@ use washup::sync::JoinableQueue;
 #[derive(Parser)]
 struct Args {
     /// Dryer threads (at least one, or nobody empties the rack).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     dryers: u16,
     /// How many dishes fit on the rack (0: no limit).
     #[arg(long, default_value_t = 2)]

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, RwLock, TryLockError};
 use std::thread;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
 
 #[derive(Parser)]
@@ -14,10 +15,10 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Show::Mutex)]
     show: Show,
     /// Dryer threads (for the tallies).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     dryers: usize,
     /// Dishes each dryer dries (for the tallies).
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
     dishes: usize,
 }
 

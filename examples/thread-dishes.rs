@@ -19,15 +19,15 @@ struct Args {
         default_value = "salad,bread,entree,dessert"
     )]
     dishes: Vec<String>,
-    /// How many dishes the rack holds: a number (0 = hand each dish over
-    /// directly) or `unbounded`.
+    /// How many dishes the rack holds: a number up to 10000 (0 = hand each
+    /// dish over directly) or `unbounded`.
     #[arg(long, default_value = "2", value_parser = rack_size)]
     rack: Rack,
     /// How many dryer threads share the rack.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
     dryers: u32,
-    /// How long the timed operations wait, in ms.
-    #[arg(long, default_value_t = 50)]
+    /// How long the timed operations wait, in ms (at most a minute).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     wait_ms: u64,
 }
 
@@ -35,14 +35,19 @@ struct Args {
 #[derive(Clone, Copy)]
 struct Rack(Option<usize>);
 
-/// `unbounded` or a number of dishes.
+/// The largest bounded rack: `bounded(n)` sets aside room for all `n`
+/// dishes at once.
+const MAX_RACK: usize = 10_000;
+
+/// `unbounded` or a number of dishes, at most [`MAX_RACK`].
 fn rack_size(text: &str) -> Result<Rack, String> {
     match text {
         "unbounded" => Ok(Rack(None)),
-        n => n
-            .parse()
-            .map(|n| Rack(Some(n)))
-            .map_err(|_| format!("not a size: {n}")),
+        n => match n.parse() {
+            Ok(n) if n <= MAX_RACK => Ok(Rack(Some(n))),
+            Ok(_) => Err(format!("{n} is not in 0..={MAX_RACK} (or `unbounded`)")),
+            Err(_) => Err(format!("not a size: {n}")),
+        },
     }
 }
 

@@ -19,8 +19,8 @@ struct Args {
     /// How many neighbours to ask.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]
     neighbours: u32,
-    /// How long each neighbour takes to answer, in ms.
-    #[arg(long, default_value_t = 250)]
+    /// How long each neighbour takes to answer, in ms (at most a minute).
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     wait_ms: u64,
 }
 
@@ -80,6 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR_END: at_once
 
     println!("-- timings --");
+    // At most 200 × 60 s (the flags' limits): far from overflowing.
     let waits = wait * args.neighbours;
     println!("sum of the waits:  {}", ms(waits));
     println!("one after another: {}", ms(one_by_one));

@@ -22,11 +22,11 @@ use washup::{Process, SimpleQueue};
 /// Scrub a stack of dishes and wait for slow answers, with threads and processes.
 #[derive(Parser)]
 struct Args {
-    /// How many dishes on the stack.
-    #[arg(long, default_value_t = 2_000_000)]
+    /// How many dishes on the stack (at most 50 million: 8 bytes each).
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(0..=50_000_000))]
     dishes: u64,
     /// How many times each dish is scrubbed (rounds of mixing).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scrubs: u32,
     /// Threads or processes sharing the scrubbing.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
@@ -34,8 +34,8 @@ struct Args {
     /// How many slow answers to wait for.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]
     answers: u32,
-    /// How long each answer takes, in ms.
-    #[arg(long, default_value_t = 100)]
+    /// How long each answer takes, in ms (at most a minute).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     wait_ms: u64,
 }
 

@@ -1,15 +1,16 @@
 //! Chapter "Threads": who is running, joining (with a timeout), and
-//! stopping a thread by asking it.
+//! stopping a thread by asking it; with `--mistake join-self`, a thread that
+//! joins itself (a mistake Rust, like Python, finds only at run time).
 //!
 //! Run it with `cargo run --example threads`, or try
 //! `cargo run --example threads -- --helpers 6 --print-directly`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use washup::thread::{current_name, native_id};
 
 /// Start a few threads, see who they are, then join and stop them.
@@ -23,8 +24,17 @@ struct Args {
     #[arg(long)]
     print_directly: bool,
     /// How long main waits for the dryer with `join_timeout`, in ms.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     timeout_ms: u64,
+    /// Instead of the tour, make one mistake that only shows at run time.
+    #[arg(long, value_enum, conflicts_with_all = ["helpers", "print_directly", "timeout_ms"])]
+    mistake: Option<Mistake>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mistake {
+    /// A thread calls `join` on its own `JoinHandle`.
+    JoinSelf,
 }
 
 // ANCHOR: whoami
@@ -34,8 +44,44 @@ fn whoami(words: &str) -> String {
 }
 // ANCHOR_END: whoami
 
+// ANCHOR: join_self
+/// A thread joins itself: it is handed its own `JoinHandle` and calls
+/// `join` on it. The compiler cannot see this; at run time `pthread_join`
+/// refuses (it would wait for ever), and std's `join` panics.
+fn join_self() -> Result<(), Box<dyn std::error::Error>> {
+    // A one-line panic message: Rust's own also names the thread's id and
+    // a line of the standard library's source, which change.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info.payload().downcast_ref::<String>();
+        eprintln!(
+            "{} panicked: {}",
+            current_name(),
+            what.map_or("?", String::as_str)
+        );
+    }));
+    let (give, my_handle) = crossbeam_channel::bounded::<JoinHandle<()>>(1);
+    let (returned, outcome) = crossbeam_channel::bounded::<()>(1);
+    let dryer = thread::Builder::new().name("dryer".into()).spawn(move || {
+        let me = my_handle.recv().expect("main hands over the handle");
+        println!("dryer: calling join() on my own JoinHandle");
+        let _ = me.join(); // panics: a thread cannot wait for its own end
+        let _ = returned.send(()); // reached only if join() returned
+    })?;
+    give.send(dryer)?; // main gives its only handle away
+    // A panic drops the dryer's sender unsent: recv() says "disconnected".
+    match outcome.recv() {
+        Ok(()) => println!("main: the dryer's join() returned?!"),
+        Err(_) => println!("main: the dryer panicked in join(); no compiler error warned us"),
+    }
+    Ok(())
+}
+// ANCHOR_END: join_self
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if let Some(Mistake::JoinSelf) = args.mistake {
+        return join_self();
+    }
 
     // ANCHOR: helpers
     println!("{}", whoami("I'm the main program"));

@@ -53,7 +53,8 @@ def spawn_join(rounds):
 def main():
     items = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     queue_rate(items // 10)  # warm-up
-    seconds = statistics.median(queue_rate(items) for _ in range(3))
+    # The median of 5 rounds, like the Rust side (tests/benches/threads.rs).
+    seconds = statistics.median(queue_rate(items) for _ in range(5))
     print(f"queue items={items} seconds={seconds:.3f} items_per_s={items / seconds:.0f}")
     spawn_join(200)  # warm-up
     times = spawn_join(2000)

@@ -1,4 +1,5 @@
-"""Three thread mistakes that Python notices only while the program runs."""
+"""Four thread mistakes: Python notices three of them while the program
+runs, and the fourth not at all."""
 
 import threading
 
@@ -20,6 +21,11 @@ try:
     dryer.start()
 except RuntimeError as e:
     print(f"start twice:       RuntimeError: {e}")
+
+try:
+    threading.current_thread().join()  # wait for my own end: for ever
+except RuntimeError as e:
+    print(f"join yourself:     RuntimeError: {e}")
 
 # Sharing without a lock is *not* an error in Python: it just may go wrong.
 dried = 0

@@ -13,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use washup::sync::{Empty, Full, JoinableQueue, TaskDoneError};
+use washup::thread::native_id;
 use washup_tests::{Finished, run_example};
 
 /// Upper bound for anything a test waits for.
@@ -195,6 +196,48 @@ fn the_condvar_rack_refuses_zero_dryers() {
     assert_eq!(finished.code, Some(2), "{}", finished.shown());
 }
 
+/// Bad flags get clap's message and exit status 2, never a panic or an
+/// abort (too many threads to start) or a near-endless run.
+#[test]
+fn out_of_range_flags_exit_with_status_2_and_say_why() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "locks",
+            &["--dryers", "100000", "--dishes", "0"],
+            "100000 is not in 1..=64",
+        ),
+        (
+            "locks",
+            &["--dishes", "100000000000"],
+            "100000000000 is not in 0..=10000000",
+        ),
+        (
+            "locks-rack",
+            &["--dryers", "60000"],
+            "60000 is not in 1..=64",
+        ),
+        (
+            "deadlock",
+            &["--order", "same", "--dishes", "100000000000"],
+            "100000000000 is not in 0..=10000000",
+        ),
+    ];
+    for (example, args, says) in cases {
+        let finished = run_example(example, args);
+        assert_eq!(
+            finished.code,
+            Some(2),
+            "{example} {args:?}:\n{}",
+            finished.output
+        );
+        assert!(
+            finished.output.starts_with("error: ") && finished.output.contains(says),
+            "{example} {args:?} should say {says:?}:\n{}",
+            finished.output
+        );
+    }
+}
+
 // ---- washup::sync::JoinableQueue, in this process ----
 
 #[test]
@@ -301,35 +344,67 @@ fn join_timeout_waits_then_reports() {
     rack.join(); // returns at once: nothing unfinished
 }
 
+/// The scheduler state of thread `tid` of this process, as Linux shows it
+/// in `/proc/self/task/TID/stat` (`R` running, `S` asleep, ...), or `None`
+/// once the thread has ended.
+fn thread_state(tid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // The state follows the command name, which is in parentheses.
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// Returns once thread `tid` is asleep in the kernel; fails the test if it
+/// ends first, or is not asleep within `LIMIT`. The threads below report
+/// their tid right before one queue call, so "asleep" means blocked inside
+/// that call: the kernel's bookkeeping, not a guess from elapsed time.
+fn wait_until_blocked(tid: i32, what: &str) {
+    let start = Instant::now();
+    loop {
+        match thread_state(tid) {
+            Some('S') => return,
+            None => panic!("{what} ended instead of blocking"),
+            Some(_) => {}
+        }
+        assert!(start.elapsed() < LIMIT, "{what} never blocked");
+        thread::yield_now();
+    }
+}
+
 /// A blocked `get` wakes up for a `put` from another thread, and a blocked
 /// `put` wakes up for a `get`.
 #[test]
 fn blocked_calls_wake_up_for_the_other_side() {
     let rack = Arc::new(JoinableQueue::with_maxsize(1));
-    let (started, wait_started) = mpsc::channel();
+    let (at_get, getter_tid) = mpsc::channel();
     let getter = {
         let rack = Arc::clone(&rack);
         thread::spawn(move || {
-            started.send(()).expect("test listens");
+            at_get.send(native_id()).expect("test listens");
             rack.get_timeout(LIMIT)
         })
     };
-    wait_started.recv_timeout(LIMIT).expect("getter started");
+    let tid = getter_tid.recv_timeout(LIMIT).expect("getter started");
+    wait_until_blocked(tid, "get on an empty rack");
+    assert!(rack.empty() && !getter.is_finished());
     rack.put("salad");
     assert_eq!(getter.join().expect("getter"), Ok("salad"));
 
     rack.put("bread"); // full now
+    let (at_put, putter_tid) = mpsc::channel();
     let (put_done, wait_put) = mpsc::channel();
     let putter = {
         let rack = Arc::clone(&rack);
         thread::spawn(move || {
+            at_put.send(native_id()).expect("test listens");
             rack.put("entree");
             put_done.send(()).expect("test listens");
         })
     };
-    // The putter cannot finish while the rack is full; if put did not
-    // block, this message would arrive.
-    assert!(wait_put.recv_timeout(Duration::from_millis(100)).is_err());
+    let tid = putter_tid.recv_timeout(LIMIT).expect("putter started");
+    wait_until_blocked(tid, "put on a full rack");
+    // Blocked in put: it has not returned, and the dish is not on the rack.
+    assert_eq!(wait_put.try_recv(), Err(mpsc::TryRecvError::Empty));
+    assert!(rack.full() && rack.qsize() == 1, "{rack:?}");
     assert_eq!(rack.get(), "bread");
     wait_put.recv_timeout(LIMIT).expect("putter woke up");
     putter.join().expect("putter");

@@ -1,9 +1,11 @@
-//! The "Python → Rust map" (`book/src/python-map.md`) keeps its promises:
+//! The "Python → Rust map" (`book/src/python-map.md`) keeps its promises,
+//! and so do the links of every other page:
 //!
-//! - every link to a chapter points at a page that exists, and at a heading
-//!   of that page that exists: the anchors are computed the way mdBook 0.5
-//!   computes them (`mdbook-html`'s `id_from_content` and `unique_id`, on
-//!   the same markdown parser, `mdbook-markdown`);
+//! - every link to a chapter, on the map and on every page of `book/src`,
+//!   points at a page that exists, and at a heading of that page that
+//!   exists: the anchors are computed the way mdBook 0.5 computes them
+//!   (`mdbook-html`'s `id_from_content` and `unique_id`, on the same
+//!   markdown parser, `mdbook-markdown`);
 //! - every API of the Python lesson (`/work/shared/LESSON.md` §3–4, listed
 //!   below) has a row, in the right table, and every row links to the
 //!   chapter that teaches it.
@@ -167,48 +169,142 @@ fn anchors_follow_mdbooks_rule() {
     );
 }
 
-#[test]
-fn every_chapter_link_on_the_map_exists() {
-    let (_, links) = rows_and_links(&map());
-    let mut pages: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut missing = Vec::new();
-    let mut checked = 0;
-    for link in links {
+/// Every link target of a markdown text, in order (links and images).
+fn links_in(markdown: &str) -> Vec<String> {
+    new_cmark_parser(markdown, &MarkdownOptions::default())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(dest_url.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every page of the book: `book/src/**/*.md`, as paths relative to
+/// `book/src`.
+fn all_pages() -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("read a folder of book/src") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                out.push(path.strip_prefix(book_src()).expect("inside").to_path_buf());
+            }
+        }
+    }
+    let mut pages = Vec::new();
+    walk(&book_src(), &mut pages);
+    pages.sort();
+    pages
+}
+
+/// The broken links of `text`, the page `page` (relative to `book/src`): a
+/// link to a file that does not exist, or to an anchor its page has no
+/// heading for. Links to other sites are not followed. Returns (broken,
+/// links checked).
+fn broken_links(page: &std::path::Path, text: &str) -> (Vec<String>, usize) {
+    let folder = page.parent().unwrap_or(std::path::Path::new(""));
+    let mut anchors_of: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let (mut broken, mut checked) = (Vec::new(), 0);
+    anchors_of.insert(page.to_path_buf(), anchors(text));
+    for link in links_in(text) {
         if link.contains("://") || link.starts_with("mailto:") {
             continue;
         }
-        let (page, anchor) = match link.split_once('#') {
-            Some((page, anchor)) => (page, Some(anchor)),
+        let (file, anchor) = match link.split_once('#') {
+            Some((file, anchor)) => (file, Some(anchor)),
             None => (link.as_str(), None),
         };
-        let page = if page.is_empty() {
-            "python-map.md"
+        // mdBook links `x.md` to `x.html`; either spelling names the page.
+        let target = if file.is_empty() {
+            page.to_path_buf()
         } else {
-            page
+            let file = file
+                .strip_suffix(".html")
+                .map_or(file.to_string(), |stem| format!("{stem}.md"));
+            folder.join(file)
         };
-        if !pages.contains_key(page) {
-            let Ok(text) = fs::read_to_string(book_src().join(page)) else {
-                missing.push(format!("{link}: no page book/src/{page}"));
+        checked += 1;
+        if !anchors_of.contains_key(&target) {
+            let Ok(target_text) = fs::read_to_string(book_src().join(&target)) else {
+                broken.push(format!("{link}: no file book/src/{}", target.display()));
                 continue;
             };
-            pages.insert(page.to_string(), anchors(&text));
+            // Only a page has headings; any other file just has to exist.
+            let ids = if target.extension().is_some_and(|e| e == "md") {
+                anchors(&target_text)
+            } else {
+                Vec::new()
+            };
+            anchors_of.insert(target.clone(), ids);
         }
-        if let Some(anchor) = anchor
-            && !pages[page].iter().any(|id| id == anchor)
-        {
-            missing.push(format!(
-                "{link}: {page} has no heading #{anchor} (it has: {})",
-                pages[page].join(", ")
+        let Some(anchor) = anchor else { continue };
+        let ids = &anchors_of[&target];
+        if !ids.iter().any(|id| id == anchor) {
+            broken.push(format!(
+                "{link}: {} has no heading #{anchor} (it has: {})",
+                target.display(),
+                ids.join(", ")
             ));
         }
-        checked += 1;
     }
+    (broken, checked)
+}
+
+#[test]
+fn every_chapter_link_on_the_map_exists() {
+    let (broken, checked) = broken_links(std::path::Path::new("python-map.md"), &map());
     assert!(
-        missing.is_empty(),
+        broken.is_empty(),
         "broken links on the map:\n{}",
-        missing.join("\n")
+        broken.join("\n")
     );
     assert!(checked >= 20, "only {checked} chapter links on the map");
+}
+
+/// The same check on every page: a `page.md#anchor` that leads nowhere
+/// (a renamed heading, a misspelt page) fails here, not in a reader's
+/// browser.
+#[test]
+fn every_link_between_pages_leads_to_a_page_and_heading_that_exist() {
+    let pages = all_pages();
+    assert!(
+        pages.contains(&PathBuf::from("next.md")),
+        "the page list misses next.md: {pages:?}"
+    );
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for page in &pages {
+        let text = fs::read_to_string(book_src().join(page)).expect("read page");
+        let (found, count) = broken_links(page, &text);
+        checked += count;
+        broken.extend(
+            found
+                .into_iter()
+                .map(|b| format!("{}: {b}", page.display())),
+        );
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    assert!(checked >= 100, "only {checked} links between pages");
+}
+
+/// The link checker finds what it should: a missing page, a missing
+/// heading on another page or on this one; and it accepts good links and
+/// leaves web addresses alone.
+#[test]
+fn the_link_checker_reports_missing_pages_and_headings() {
+    let page = "# Here\n\n## A part\n\n[ok](#a-part) [web](https://example.com/#x) \
+                [good](threads.md#who-is-running) [as html](threads.html#how-fast) \
+                [no page](nowhere.md) [no heading](threads.md#nowhere) \
+                [not here](#elsewhere)\n";
+    let (broken, checked) = broken_links(std::path::Path::new("test.md"), page);
+    assert_eq!(checked, 6, "every link but the web address: {broken:?}");
+    assert_eq!(broken.len(), 3, "{broken:#?}");
+    assert!(broken[0].starts_with("nowhere.md: no file"), "{broken:?}");
+    assert!(broken[1].starts_with("threads.md#nowhere: threads.md has no heading #nowhere"));
+    assert!(broken[2].starts_with("#elsewhere: test.md has no heading #elsewhere"));
 }
 
 /// The lesson's APIs (§3–4 of the lesson, plus the daemon flags and

@@ -135,6 +135,44 @@ fn default_names_count_up_like_pythons_and_the_thread_sees_its_name() {
     assert!(number(&default_name()) > number(&second_name));
 }
 
+/// The page: "A thread started with `std::thread::spawn` has no name at
+/// all; `std::thread::Builder::new().name(...)` gives it one."
+#[test]
+fn a_std_spawned_thread_has_no_name_and_a_builder_gives_one() {
+    let unnamed = std::thread::spawn(|| {
+        (
+            std::thread::current().name().map(String::from),
+            current_name(),
+        )
+    });
+    assert_eq!(
+        unnamed.join().expect("no panic"),
+        (None, "<unnamed>".to_string())
+    );
+    let named = std::thread::Builder::new()
+        .name("dryer".into())
+        .spawn(|| std::thread::current().name().map(String::from))
+        .expect("spawn");
+    assert_eq!(named.thread().name(), Some("dryer"));
+    assert_eq!(named.join().expect("no panic").as_deref(), Some("dryer"));
+}
+
+/// `ThreadId`s tell threads apart, and a thread that has ended does not pass
+/// its id on to the next one (the page contrasts this with Python's
+/// `ident`, which may be reused).
+#[test]
+fn thread_ids_are_not_reused_after_a_thread_ends() {
+    let mut seen = std::collections::HashSet::new();
+    assert!(seen.insert(std::thread::current().id()));
+    // One after another: each thread has ended before the next starts.
+    for _ in 0..50 {
+        let id = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .expect("no panic");
+        assert!(seen.insert(id), "{id:?} was used again");
+    }
+}
+
 #[test]
 fn native_ids_differ_between_threads_and_the_main_threads_is_the_pid() {
     let here = native_id();
@@ -220,6 +258,75 @@ fn threads_example_join_timeout_expires_while_the_rack_is_open() {
         .iter()
         .position(|l| l.starts_with("main: the polisher has stopped"));
     assert!(stop.is_some() && stop < joined, "{}", run.output);
+}
+
+/// The page: joining your own `JoinHandle` compiles, and fails at run time:
+/// `pthread_join` refuses with EDEADLK and std's `join` panics, so the
+/// thread never gets past `join`.
+#[test]
+fn threads_example_a_thread_joining_itself_panics_at_run_time() {
+    for _ in 0..10 {
+        let run = run_example("threads", &["--mistake", "join-self"]);
+        assert_eq!(run.code, Some(0), "{}", run.output);
+        assert_eq!(
+            lines(&run),
+            [
+                "dryer: calling join() on my own JoinHandle",
+                "dryer panicked: failed to join thread: Resource deadlock avoided (os error 35)",
+                "main: the dryer panicked in join(); no compiler error warned us",
+            ],
+            "{}",
+            run.output
+        );
+    }
+}
+
+/// Bad flags get clap's message and exit status 2, never a panic, an abort
+/// or a hang: sizes and waits have upper limits.
+#[test]
+fn out_of_range_flags_exit_with_status_2_and_say_why() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "threads",
+            &["--timeout-ms", "100000000000"],
+            "100000000000 is not in 0..=60000",
+        ),
+        ("threads", &["--helpers", "0"], "0 is not in 1..=64"),
+        (
+            "threads",
+            &["--mistake", "join-self", "--helpers", "3"],
+            "cannot be used with",
+        ),
+        (
+            "thread-dishes",
+            &["--wait-ms", "100000000000"],
+            "100000000000 is not in 0..=60000",
+        ),
+        (
+            "thread-dishes",
+            &["--rack", "100000000000"],
+            "100000000000 is not in 0..=10000 (or `unbounded`)",
+        ),
+        (
+            "thread-io",
+            &["--wait-ms", "18446744073709551615"],
+            "is not in 0..=60000",
+        ),
+        (
+            "thread-io",
+            &["--neighbours", "100000"],
+            "is not in 1..=200",
+        ),
+    ];
+    for (example, args, says) in cases {
+        let run = run_example(example, args);
+        assert_eq!(run.code, Some(2), "{example} {args:?}:\n{}", run.output);
+        assert!(
+            run.output.starts_with("error: ") && run.output.contains(says),
+            "{example} {args:?} should say {says:?}:\n{}",
+            run.output
+        );
+    }
 }
 
 /// Each dryer's dishes from a `thread-dishes` run, by dryer name.

@@ -115,3 +115,27 @@ fn waiting_in_threads_overlaps_the_waits() {
     // Four threads wait at once: well under the sum (a wide margin).
     assert!(many.time < waits * 3 / 4, "{many:?}");
 }
+
+/// Bad flags get clap's message and exit status 2: a stack too big to
+/// allocate or a wait of centuries is refused before anything starts.
+#[test]
+fn out_of_range_flags_exit_with_status_2_and_say_why() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--dishes", "10000000000000"],
+            "10000000000000 is not in 0..=50000000",
+        ),
+        (&["--wait-ms", "100000000000"], "is not in 0..=60000"),
+        (&["--workers", "0"], "0 is not in 1..=64"),
+        (&["--scrubs", "100000"], "100000 is not in 1..=1000"),
+    ];
+    for (args, says) in cases {
+        let finished = run_example("threads-or-processes", args);
+        assert_eq!(finished.code, Some(2), "{args:?}:\n{}", finished.output);
+        assert!(
+            finished.output.starts_with("error: ") && finished.output.contains(says),
+            "{args:?} should say {says:?}:\n{}",
+            finished.output
+        );
+    }
+}
