@@ -53,3 +53,58 @@ pub fn threads_left_above(before: usize) -> usize {
     }
     threads_now().saturating_sub(before)
 }
+
+/// The kernel's id of the calling thread (from /proc/thread-self).
+pub fn current_tid() -> i32 {
+    let link = std::fs::read_link("/proc/thread-self").expect("read /proc/thread-self");
+    // "PID/task/TID"
+    link.to_string_lossy()
+        .rsplit('/')
+        .next()
+        .and_then(|tid| tid.parse().ok())
+        .expect("a thread id in /proc/thread-self")
+}
+
+/// The state letter of thread `tid` of this process (`R` running, `S`
+/// asleep, ...), or `None` once the thread is gone.
+pub fn thread_state(tid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // "tid (comm) state ...": comm may hold spaces, so look after the last ')'.
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// Whether thread `tid` is asleep (`S`): blocked in a wait such as
+/// `join`, `recv` or `Condvar::wait`, not running and not spinning.
+pub fn is_asleep(tid: i32) -> bool {
+    thread_state(tid) == Some('S')
+}
+
+/// Waits until `condition` holds, looking every millisecond for at most
+/// `limit`; returns whether it holds. This waits for a condition, never
+/// for luck: the limit only turns "never" into a clear failure.
+pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// CPU time thread `tid` of this process has used so far (user + system),
+/// from /proc. Its precision is the kernel's clock tick (usually 10 ms).
+pub fn thread_cpu_time(tid: i32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+        .expect("the thread is still there");
+    let after_comm = &stat[stat.rfind(')').expect("a stat line") + 1..];
+    // Fields from the state (field 3) on: utime is field 14, stime field 15.
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // USER_HZ is 100 on every Linux the checks run on.
+    Duration::from_millis(ticks * 10)
+}

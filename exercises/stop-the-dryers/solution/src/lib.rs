@@ -2,15 +2,28 @@
 
 use std::thread;
 
-/// Dries every dish with `dryers` dryer threads that take dishes off one
-/// rack (a channel). Returns, for each dryer, the dishes it dried, in order.
-pub fn dry_all(dishes: &[&str], dryers: usize) -> Vec<Vec<String>> {
+/// Dries every dish: one thread per dryer in `dryers`, all taking dishes
+/// off one rack (a channel). A dryer is a closure that dries one dish.
+/// Returns, for each dryer in the order of `dryers`, the dishes it dried,
+/// in the order it dried them.
+pub fn dry_all<D>(dishes: &[&str], dryers: Vec<D>) -> Vec<Vec<String>>
+where
+    D: FnMut(&str) + Send + 'static,
+{
     let (rack, taken) = crossbeam_channel::unbounded::<String>();
-    let handles: Vec<_> = (0..dryers)
-        .map(|_| {
+    let handles: Vec<_> = dryers
+        .into_iter()
+        .map(|mut dry| {
             let taken = taken.clone();
-            // The loop ends when the rack is closed and empty.
-            thread::spawn(move || taken.iter().collect::<Vec<String>>())
+            thread::spawn(move || {
+                let mut dried = Vec::new();
+                // The loop ends when the rack is closed and empty.
+                for dish in taken {
+                    dry(&dish);
+                    dried.push(dish);
+                }
+                dried
+            })
         })
         .collect();
     for dish in dishes {
