@@ -12,6 +12,9 @@
 //!   waits are sleeps in child processes, standing in for a slow server, so
 //!   a busy CPU does not shorten or stretch them much; the margin is wide).
 //!
+//! - the same for the Python program's waits (`python/threads_or_processes.py`),
+//!   when `python3` is installed (a visible SKIPPED otherwise).
+//!
 //! How much faster N workers scrub is *not* tested: with both cores busy no
 //! speed-up can be promised. The benchmark (`cargo bench -p washup-tests
 //! --bench scaling`) measures it on a quiet machine, and the page quotes it
@@ -20,7 +23,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use washup_tests::run_example;
+use std::io::Write as _;
+
+use washup_tests::{python3_available, run_example, run_python};
 
 /// The CPU-heavy tests of this file take turns, so that they never slow
 /// each other down.
@@ -135,6 +140,76 @@ fn out_of_range_flags_exit_with_status_2_and_say_why() {
         assert!(
             finished.output.starts_with("error: ") && finished.output.contains(says),
             "{args:?} should say {says:?}:\n{}",
+            finished.output
+        );
+    }
+}
+
+/// `(result, time)` of the Python program's waiting line for `workers`,
+/// e.g. `4 threads    4 answers  0.11 s` gives `("4 answers", 110 ms)`.
+fn python_wait_row(output: &str, workers: &str) -> (String, Duration) {
+    let start = format!("{workers:<12} ");
+    let line = output
+        .lines()
+        .find(|line| line.starts_with(&start) && line.contains(" answers  "))
+        .unwrap_or_else(|| panic!("no waiting line for {workers:?} in:\n{output}"));
+    let (result, time) = line[start.len()..]
+        .split_once("  ")
+        .expect("`<result>  <time>`");
+    (result.to_string(), parse_time(time))
+}
+
+#[test]
+fn python_waiting_in_threads_overlaps_the_waits() {
+    if !python3_available() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (no python3 on PATH): python_waiting_in_threads_overlaps_the_waits"
+        );
+        return;
+    }
+    let args = ["1000", "--answers", "4", "--wait-ms", "200"];
+    let finished = run_python("python/threads_or_processes.py", &args);
+    assert_eq!(finished.code, Some(0), "{}", finished.output);
+    let output = &finished.output;
+    assert!(
+        output.contains("waiting for 4 answers, 0.20 s each"),
+        "{output}"
+    );
+    let (one, one_time) = python_wait_row(output, "1 thread");
+    let (many, many_time) = python_wait_row(output, "4 threads");
+    assert_eq!([one, many], ["4 answers", "4 answers"], "{output}");
+    let waits = Duration::from_millis(4 * 200);
+    // Printed to 10 ms: the sum itself prints as 0.80 s at the least.
+    assert!(
+        one_time >= waits,
+        "one thread beat the sum of the waits:\n{output}"
+    );
+    assert!(
+        many_time < waits * 3 / 4,
+        "Python's threads did not overlap the waits:\n{output}"
+    );
+}
+
+#[test]
+fn python_program_refuses_bad_flags_with_status_2() {
+    if !python3_available() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (no python3 on PATH): python_program_refuses_bad_flags_with_status_2"
+        );
+        return;
+    }
+    for (args, says) in [
+        (&["--answers", "0"][..], "0 is not in 1..=100"),
+        (&["--wait-ms", "100000000000"][..], "is not in 0..=60000"),
+        (&["10000000000000"][..], "is not in 0..=50000000"),
+    ] {
+        let finished = run_python("python/threads_or_processes.py", args);
+        assert_eq!(finished.code, Some(2), "{args:?}:\n{}", finished.output);
+        assert!(
+            finished.output.contains(says),
+            "{args:?}:\n{}",
             finished.output
         );
     }
