@@ -73,10 +73,44 @@ pub fn thread_state(tid: i32) -> Option<char> {
     stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }
 
-/// Whether thread `tid` is asleep (`S`): blocked in a wait such as
-/// `join`, `recv` or `Condvar::wait`, not running and not spinning.
-pub fn is_asleep(tid: i32) -> bool {
-    thread_state(tid) == Some('S')
+/// Whether thread `tid` is blocked in a wait on another thread (`join`,
+/// a channel's `recv`, `Condvar::wait`, a contended lock: a futex wait in
+/// the kernel), not running, spinning or sleeping for a set time.
+pub fn is_waiting(tid: i32) -> bool {
+    if kernel_names_waits() {
+        wchan(tid).is_some_and(|w| w.contains("futex"))
+    } else {
+        // The kernel does not say where: asleep is the best we know.
+        thread_state(tid) == Some('S')
+    }
+}
+
+/// Where thread `tid` sleeps in the kernel ("0" while it runs).
+fn wchan(tid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).ok()
+}
+
+/// Whether /proc names the kernel function a thread waits in: tried once,
+/// on a thread blocked in `recv`. `is_waiting` calls it; call it first
+/// from the check's own thread (it starts a thread, which a thread-local's
+/// destructor must not).
+pub fn kernel_names_waits() -> bool {
+    static NAMES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *NAMES.get_or_init(|| {
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let probe = std::thread::spawn(move || {
+            tid_tx.send(current_tid()).expect("the probe's tid");
+            let _ = wait.recv();
+        });
+        let tid = tid_rx.recv().expect("the probe's tid");
+        let named = wait_until(Duration::from_secs(2), || {
+            wchan(tid).is_some_and(|w| w.contains("futex"))
+        });
+        let _ = go.send(());
+        probe.join().expect("the probe");
+        named
+    })
 }
 
 /// Waits until `condition` holds, looking every millisecond for at most

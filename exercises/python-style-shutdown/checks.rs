@@ -1,45 +1,87 @@
 //! Checks for "Python's shutdown, in Rust". Threads are synchronised with
-//! channels and barriers: nothing here waits for luck.
+//! channels, flags and the state of the thread in `shutdown`: nothing here
+//! waits for luck.
 
 mod support;
-use support::{threads_left_above, threads_now};
+use support::{current_tid, is_waiting, kernel_names_waits, wait_until};
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use exercise::Kitchen;
 
+/// How the checks see the thread that calls `shutdown`.
+struct Caller {
+    tid: i32,
+    /// Set just before `shutdown` is called.
+    calling: AtomicBool,
+    /// Set by the check once it has looked at what finished in time.
+    returned: AtomicBool,
+    /// Set when a worker waited 5 s and `shutdown` had neither returned
+    /// nor blocked.
+    gave_up: AtomicBool,
+}
+
+impl Caller {
+    fn new() -> Arc<Caller> {
+        kernel_names_waits(); // tried here, not in a worker
+        Arc::new(Caller {
+            tid: current_tid(),
+            calling: AtomicBool::new(false),
+            returned: AtomicBool::new(false),
+            gave_up: AtomicBool::new(false),
+        })
+    }
+
+    /// Waits until `shutdown` is blocked waiting (as in `join`) or has
+    /// returned. A `shutdown` that does not wait returns first, so whatever
+    /// comes after this in a worker happens after it returned: every time,
+    /// not by luck.
+    fn wait_for_shutdown_to_wait(&self) {
+        let ok = wait_until(Duration::from_secs(5), || {
+            self.returned.load(Ordering::SeqCst)
+                || (self.calling.load(Ordering::SeqCst) && is_waiting(self.tid))
+        });
+        if !ok {
+            self.gave_up.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Calls `shutdown`, and `look` as soon as it returns.
+    fn shutdown<T>(&self, kitchen: Kitchen, look: impl FnOnce() -> T) -> (usize, T) {
+        self.calling.store(true, Ordering::SeqCst);
+        let waited = kitchen.shutdown();
+        let seen = look();
+        self.returned.store(true, Ordering::SeqCst);
+        assert!(
+            !self.gave_up.load(Ordering::SeqCst),
+            "shutdown neither returned nor blocked waiting for the threads within 5 s: \
+             does it spin or sleep instead of joining?"
+        );
+        (waited, seen)
+    }
+}
+
 #[test]
 fn shutdown_waits_for_every_non_daemon_thread() {
+    let caller = Caller::new();
     let done = Arc::new(AtomicUsize::new(0));
-    // The workers can finish only when the towel giver arrives at the
-    // barrier too. It arrives a little after `shutdown` has been called: a
-    // correct `shutdown` passes whatever the timing (it waits), and the
-    // delay makes a `shutdown` that does not wait fail every time, instead
-    // of passing when the workers happen to be quick.
-    let towel = Arc::new(Barrier::new(4));
     let mut kitchen = Kitchen::new();
     for _ in 0..3 {
-        let (done, towel) = (done.clone(), towel.clone());
+        let (done, caller) = (done.clone(), caller.clone());
+        // Each worker finishes only once shutdown waits for it (or returned).
         kitchen.spawn(false, move || {
-            towel.wait();
+            caller.wait_for_shutdown_to_wait();
             done.fetch_add(1, Ordering::SeqCst);
         });
     }
-    let towel_giver = {
-        let towel = towel.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            towel.wait();
-        })
-    };
-    kitchen.shutdown();
+    let (_, finished) = caller.shutdown(kitchen, || done.load(Ordering::SeqCst));
     assert_eq!(
-        done.load(Ordering::SeqCst),
-        3,
+        finished, 3,
         "shutdown returned before every non-daemon thread had finished"
     );
-    towel_giver.join().expect("towel giver");
 }
 
 #[test]
@@ -71,24 +113,41 @@ fn shutdown_counts_the_threads_it_waited_for() {
     assert_eq!(Kitchen::new().shutdown(), 0);
 }
 
+/// Set in a worker thread: dropped when the thread ends, after its work
+/// returned. It counts the end only once `shutdown` waits (as `join` waits
+/// for the thread to end) or has returned.
+struct EndOfThread {
+    caller: Arc<Caller>,
+    ended: Arc<AtomicUsize>,
+}
+
+impl Drop for EndOfThread {
+    fn drop(&mut self) {
+        self.caller.wait_for_shutdown_to_wait();
+        self.ended.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static END: RefCell<Option<EndOfThread>> = const { RefCell::new(None) };
+}
+
 #[test]
 fn no_non_daemon_thread_is_left_running() {
-    let before = threads_now();
+    let caller = Caller::new();
+    let ended = Arc::new(AtomicUsize::new(0));
     let mut kitchen = Kitchen::new();
-    let (go, wait) = crossbeam_channel::unbounded::<()>();
     for _ in 0..5 {
-        let wait = wait.clone();
+        let (caller, ended) = (caller.clone(), ended.clone());
         kitchen.spawn(false, move || {
-            let _ = wait.recv();
+            END.with(|end| *end.borrow_mut() = Some(EndOfThread { caller, ended }));
         });
     }
-    for _ in 0..5 {
-        go.send(()).expect("workers are waiting");
-    }
-    kitchen.shutdown();
-    let left = threads_left_above(before);
+    let (_, ended) = caller.shutdown(kitchen, || ended.load(Ordering::SeqCst));
+    let left = 5 - ended.min(5);
     assert_eq!(
         left, 0,
-        "{left} non-daemon thread(s) still running after shutdown"
+        "{left} non-daemon thread(s) still running after shutdown returned: \
+         waiting for their work to finish is not enough, join them"
     );
 }

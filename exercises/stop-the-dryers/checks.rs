@@ -6,7 +6,7 @@
 //! done). Nothing here waits for luck.
 
 mod support;
-use support::{current_tid, is_asleep, wait_until};
+use support::{current_tid, is_waiting, kernel_names_waits, wait_until};
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -79,7 +79,7 @@ impl Gate {
 
 /// Held by each dryer: when the dryer is dropped (its thread is done with
 /// it), `ended` counts it. It is counted only while the caller of `dry_all`
-/// is asleep (waiting for the dryers, as `join` does) or after the check
+/// is blocked waiting (for the dryers, as in `join`) or after the check
 /// looked: so a dryer that outlives `dry_all`'s return is never counted in
 /// time, whatever the timing.
 struct EndGuard {
@@ -92,9 +92,9 @@ impl Drop for EndGuard {
     fn drop(&mut self) {
         if thread::current().id() != self.caller {
             let seen = &self.seen;
-            // A caller that never sleeps (it spins) is let through after 3 s.
+            // A caller that never blocks (it spins) is let through after 3 s.
             wait_until(Duration::from_secs(3), || {
-                seen.returned.load(Ordering::SeqCst) || is_asleep(self.caller_tid)
+                seen.returned.load(Ordering::SeqCst) || is_waiting(self.caller_tid)
             });
         }
         self.seen.ended.fetch_add(1, Ordering::SeqCst);
@@ -134,6 +134,7 @@ fn run_with(n: usize, dryers: usize, gate: Option<Gate>) -> Run {
     });
     let caller = thread::current().id();
     let caller_tid = current_tid();
+    kernel_names_waits(); // tried here, not in a dryer
     let team: Vec<_> = (0..dryers)
         .map(|k| {
             let seen = seen.clone();
