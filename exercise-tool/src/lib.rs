@@ -24,12 +24,32 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 use wait_timeout::ChildExt as _;
+
+/// An error in how the tool was asked to do something (an unknown
+/// exercise, work that would be overwritten, a folder that is missing), as
+/// opposed to something that went wrong while doing it. `cargo exercise`
+/// exits with status 2 for these, and 1 for every other error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Whether `error` (or anything in its chain) is a [`UsageError`].
+pub fn is_usage_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| e.is::<UsageError>())
+}
 
 /// One exercise, as described by its `exercise.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -169,29 +189,55 @@ impl Repo {
         let dir = self.exercises_dir().join(id);
         if !dir.join("exercise.toml").is_file() {
             let known: Vec<String> = self.exercises()?.into_iter().map(|e| e.id).collect();
-            bail!(
+            return Err(UsageError(format!(
                 "no exercise `{id}`; the exercises are: {}",
                 known.join(", ")
-            );
+            ))
+            .into());
         }
         load(&dir)
     }
 
+    /// Whether the exercises have their reference solutions: `true` in this
+    /// repository, `false` in a student copy (see [`student_copy`]). An
+    /// error when only some of them do, which is neither.
+    pub fn has_solutions(&self) -> anyhow::Result<bool> {
+        let exercises = self.exercises()?;
+        let (with, without): (Vec<&Exercise>, Vec<&Exercise>) = exercises
+            .iter()
+            .partition(|e| e.dir.join("solution").is_dir());
+        match (with.is_empty(), without.is_empty()) {
+            (_, true) => Ok(true),
+            (true, false) => Ok(false),
+            (false, false) => {
+                let ids: Vec<&str> = without.iter().map(|e| e.id.as_str()).collect();
+                bail!(
+                    "only some exercises have a solution/ folder; missing in: {}",
+                    ids.join(", ")
+                )
+            }
+        }
+    }
+
     /// The `Cargo.toml` of a student's crate for `exercise`.
     pub fn student_manifest(&self, exercise: &Exercise, with_checks: bool) -> String {
+        self.manifest(exercise, &format!("exercise-{}", exercise.id), with_checks)
+    }
+
+    /// The `Cargo.toml` of a crate for `exercise` named `package`.
+    fn manifest(&self, exercise: &Exercise, package: &str, with_checks: bool) -> String {
         let root = self
             .root
             .canonicalize()
             .unwrap_or_else(|_| self.root.clone());
         let mut manifest = format!(
             "# Written by `cargo exercise`. Your code goes in src/.\n\
-             [package]\nname = \"exercise-{id}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"exercise\"\npath = \"src/lib.rs\"\n\n\
              [dependencies]\nwashup = {{ path = {root:?} }}\ncrossbeam-channel = \"0.5\"\n\n\
              # For the checks (tests) only: signals, waitpid, prctl.\n\
              [dev-dependencies]\nnix = {{ version = \"0.32\", features = [\"process\", \"signal\"] }}\n\n\
              # Not part of the book's workspace.\n[workspace]\n",
-            id = exercise.id,
             root = root.display().to_string(),
         );
         for need in &exercise.needs {
@@ -217,10 +263,15 @@ impl Repo {
     pub fn start(&self, exercise: &Exercise, work: &Path, force: bool) -> anyhow::Result<PathBuf> {
         let dest = work.join(&exercise.id);
         if dest.exists() && !force {
-            bail!(
+            return Err(UsageError(format!(
                 "{} already exists: your work is kept (use --force to start over)",
                 dest.display()
-            );
+            ))
+            .into());
+        }
+        if dest.exists() {
+            fs::remove_dir_all(&dest)
+                .with_context(|| format!("remove {} to start over", dest.display()))?;
         }
         copy_dir(&exercise.dir.join("starter"), &dest)?;
         fs::write(
@@ -235,13 +286,14 @@ impl Repo {
     /// official checks, then runs each check with a time limit.
     pub fn check(&self, exercise: &Exercise, work: &Path) -> anyhow::Result<Report> {
         if !work.join("src").is_dir() {
-            bail!(
+            return Err(UsageError(format!(
                 "{} has no src/ folder (start the exercise first: cargo exercise start {})",
                 work.display(),
                 exercise.id
-            );
+            ))
+            .into());
         }
-        let build = self.build_dir(exercise, work);
+        let (build, package) = self.build_dir(exercise, work);
         if build.exists() {
             fs::remove_dir_all(&build)?;
         }
@@ -255,7 +307,7 @@ impl Repo {
         }
         fs::write(
             build.join("Cargo.toml"),
-            self.student_manifest(exercise, true),
+            self.manifest(exercise, &package, true),
         )?;
         if let Ok(lock) = fs::read(self.root.join("Cargo.lock")) {
             fs::write(build.join("Cargo.lock"), lock)?;
@@ -280,13 +332,30 @@ impl Repo {
         for check in &exercise.checks {
             results.push((check.test.clone(), run_check(&binary, &check.test, limit)?));
         }
+        // Each build has a binary of its own (see `build_dir`), rebuilt by
+        // every check: do not let a class's worth of them pile up.
+        let _ = fs::remove_file(&binary);
         Ok(Report {
             exercise: exercise.id.clone(),
             results,
         })
     }
 
-    fn build_dir(&self, exercise: &Exercise, work: &Path) -> PathBuf {
+    /// The scratch folder where `work` is built with the checks, and the
+    /// name of the package built there. Both are unique to `work`: builds
+    /// share one target folder (so the libraries are compiled once), and
+    /// the test binary's name comes from the package's, so two checks of
+    /// one exercise running at once (a class being graded while a student
+    /// checks, or tests in parallel) must not build the same binary.
+    fn build_dir(&self, exercise: &Exercise, work: &Path) -> (PathBuf, String) {
+        // FNV-1a: stable from run to run, so a folder keeps its build.
+        let hash = work
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
         let label: String = work
             .to_string_lossy()
             .chars()
@@ -299,9 +368,11 @@ impl Repo {
             .take(60)
             .collect::<String>();
         let label: String = label.chars().rev().collect();
-        self.root
+        let dir = self
+            .root
             .join("target/exercises/builds")
-            .join(format!("{}--{label}", exercise.id))
+            .join(format!("{}--{label}-{hash:016x}", exercise.id));
+        (dir, format!("exercise-{}-{hash:016x}", exercise.id))
     }
 
     /// Compiles the checks; `Ok(Err(text))` when the code does not compile.
@@ -317,6 +388,9 @@ impl Repo {
                 self.root.join("target/exercises/target"),
             )
             .env_remove("RUSTFLAGS")
+            // Every build is of fresh copies in a folder of its own: the
+            // incremental cache would only grow, build after build.
+            .env("CARGO_INCREMENTAL", "0")
             .stdin(Stdio::null())
             .output()
             .context("run cargo")?;
@@ -390,9 +464,14 @@ fn first_errors(compiler: &str) -> String {
 /// started) and fails as hung.
 fn run_check(binary: &Path, test: &str, limit: Duration) -> anyhow::Result<Outcome> {
     use std::os::unix::process::CommandExt as _;
+    // No `--nocapture` or `--show-output`: libtest keeps what a test prints
+    // to itself (and shows it only when the test fails), so student code
+    // cannot print a result line of its own into the report we read.
     let mut child = Command::new(binary)
         .args(["--exact", test, "--test-threads", "1", "--color", "never"])
         .env("RUST_BACKTRACE", "0")
+        // The same switch as `--nocapture`, should the caller have it set.
+        .env_remove("RUST_TEST_NOCAPTURE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -427,25 +506,59 @@ fn run_check(binary: &Path, test: &str, limit: Duration) -> anyhow::Result<Outco
             )));
         }
     };
-    let text = format!(
-        "{}{}",
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default()
-    );
-    if !text.contains(&format!("test {test} ")) {
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    // libtest writes its header before any test code runs, so this line
+    // comes from libtest itself: the official checks lack the test.
+    if stdout.trim_start().starts_with("running 0 tests") {
         bail!("checks.rs has no test named `{test}` (exercise.toml names it)");
     }
-    if status.success() {
-        Ok(Outcome::Passed)
-    } else {
-        Ok(Outcome::Failed(panic_message(&text)))
+    Ok(judge(test, status, &stdout, &stderr))
+}
+
+/// libtest's verdict on the one test it was asked to run.
+///
+/// A zero exit status is not enough: libtest prints `test NAME ... ` before
+/// it runs the test, so code that calls `std::process::exit(0)` would
+/// "pass". A check passes only when libtest reported the test `ok` *and*
+/// summed up the run as one test passed, none failed, and exited with 0.
+/// (What a test prints is captured by libtest, so a fake report needs code
+/// that writes libtest's exact lines past the capture: deliberate, and
+/// plain to see in the hand-in. Code runs in the test's own process, so no
+/// reading of its output can rule that out.)
+fn judge(test: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outcome {
+    let result_line = format!("test {test} ... ok");
+    let reported_ok = stdout.lines().any(|line| line == result_line);
+    let summed_up_ok = stdout
+        .lines()
+        .any(|line| line.starts_with("test result: ok. 1 passed; 0 failed;"));
+    if status.success() && reported_ok && summed_up_ok {
+        return Outcome::Passed;
     }
+    if let Some(message) = panic_message(&format!("{stdout}{stderr}")) {
+        return Outcome::Failed(message);
+    }
+    Outcome::Failed(match status.code() {
+        Some(0) => "the check did not run to its end: the test process exited with status 0 \
+                    before the check was over (does your code call std::process::exit?)"
+            .to_string(),
+        Some(code) => format!("the check failed (the test process exited with status {code})"),
+        None => {
+            use std::os::unix::process::ExitStatusExt as _;
+            match status.signal() {
+                Some(signal) => {
+                    format!("the check failed: the test process was killed by signal {signal}")
+                }
+                None => "the check failed".to_string(),
+            }
+        }
+    })
 }
 
 /// The panic message of a failed test, from libtest's output.
-fn panic_message(text: &str) -> String {
+fn panic_message(text: &str) -> Option<String> {
     let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
-    lines.next();
+    lines.next()?;
     let message: Vec<&str> = lines
         .take_while(|l| {
             !l.starts_with("note:")
@@ -455,9 +568,9 @@ fn panic_message(text: &str) -> String {
         })
         .collect();
     if message.is_empty() {
-        "the check failed".to_string()
+        Some("the check failed (it panicked)".to_string())
     } else {
-        message.join("\n")
+        Some(message.join("\n"))
     }
 }
 
@@ -560,9 +673,17 @@ pub fn missing_programs(exercise: &Exercise) -> Vec<String> {
         .collect()
 }
 
-/// The CI proof for one exercise: its starter compiles and fails at least
-/// one check; its solution passes every check. Returns what is wrong.
+/// The CI proof for one exercise: its starter compiles and fails *every*
+/// check (a check the starter passes is a free point); its solution passes
+/// every check. Returns what is wrong.
 pub fn verify(repo: &Repo, exercise: &Exercise) -> anyhow::Result<Vec<String>> {
+    let solution_dir = exercise.dir.join("solution");
+    if !solution_dir.is_dir() {
+        bail!(
+            "{}: no solution/ folder (a student copy has none): verify needs the solutions",
+            exercise.id
+        );
+    }
     let mut problems = Vec::new();
     let starter = repo.check(exercise, &exercise.dir.join("starter"))?;
     for (_, outcome) in &starter.results {
@@ -576,13 +697,15 @@ pub fn verify(repo: &Repo, exercise: &Exercise) -> anyhow::Result<Vec<String>> {
             break;
         }
     }
-    if starter.passed() == starter.total() {
-        problems.push(format!(
-            "{}: the starter already passes every check",
-            exercise.id
-        ));
+    for (test, outcome) in &starter.results {
+        if *outcome == Outcome::Passed {
+            problems.push(format!(
+                "{}: the starter passes `{test}` (a starter must fail every check)",
+                exercise.id
+            ));
+        }
     }
-    let solution = repo.check(exercise, &exercise.dir.join("solution"))?;
+    let solution = repo.check(exercise, &solution_dir)?;
     for (test, outcome) in &solution.results {
         if let Outcome::Failed(why) = outcome {
             problems.push(format!(
@@ -599,7 +722,7 @@ pub fn verify(repo: &Repo, exercise: &Exercise) -> anyhow::Result<Vec<String>> {
 /// what to hand to students.
 pub fn student_copy(root: &Path, dest: &Path) -> anyhow::Result<()> {
     if dest.exists() {
-        bail!("{} already exists", dest.display());
+        return Err(UsageError(format!("{} already exists", dest.display())).into());
     }
     let status = Command::new("git")
         .args(["clone", "--quiet", "--no-hardlinks"])
@@ -619,4 +742,61 @@ pub fn student_copy(root: &Path, dest: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt as _;
+
+    fn exited(code: i32) -> ExitStatus {
+        ExitStatus::from_raw(code << 8)
+    }
+
+    const PASSED: &str = "\nrunning 1 test\ntest dries ... ok\n\n\
+        test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.00s\n\n";
+
+    #[test]
+    fn a_check_passes_only_when_libtest_reports_it_ok() {
+        assert_eq!(judge("dries", exited(0), PASSED, ""), Outcome::Passed);
+        // Another test's result is not this one's.
+        assert_ne!(judge("dri", exited(0), PASSED, ""), Outcome::Passed);
+        // libtest's report, but the process then failed (a leftover child, say).
+        assert_ne!(judge("dries", exited(101), PASSED, ""), Outcome::Passed);
+    }
+
+    #[test]
+    fn exiting_with_0_before_the_check_is_over_fails_it() {
+        // What `std::process::exit(0)` inside a check leaves behind.
+        let quit = "\nrunning 1 test\ntest dries ... ";
+        let Outcome::Failed(why) = judge("dries", exited(0), quit, "") else {
+            panic!("exit(0) passed");
+        };
+        assert!(why.contains("std::process::exit"), "{why}");
+        // A result line written past libtest's capture, without the summary.
+        let fake = "\nrunning 1 test\ntest dries ... ok\ntest dries ... ok\n";
+        assert_ne!(judge("dries", exited(0), fake, ""), Outcome::Passed);
+    }
+
+    #[test]
+    fn a_failed_check_says_why() {
+        let failed = "\nrunning 1 test\ntest dries ... FAILED\n\nfailures:\n\n---- dries stdout ----\n\n\
+            thread 'dries' (7) panicked at checks.rs:3:5:\n2 dishes washed, 1 dried\n\
+            note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\n\
+            failures:\n    dries\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 5 filtered out\n";
+        assert_eq!(
+            judge("dries", exited(101), failed, ""),
+            Outcome::Failed("2 dishes washed, 1 dried".into())
+        );
+        let killed = judge(
+            "dries",
+            ExitStatus::from_raw(11),
+            "\nrunning 1 test\ntest dries ... ",
+            "",
+        );
+        assert!(
+            matches!(&killed, Outcome::Failed(why) if why.contains("killed by signal 11")),
+            "{killed:?}"
+        );
+    }
 }

@@ -8,6 +8,12 @@
 //! cargo exercise verify                     CI: starters fail, solutions pass
 //! cargo exercise student-copy DEST          a copy of the repository without solutions
 //! ```
+//!
+//! Exit status: 0 when the command did what it was asked (for `check`:
+//! every requirement passed; for `verify`: no problem found); 1 when a
+//! check or the proof failed, or something went wrong while running; 2 for
+//! bad usage (an unknown exercise or flag, work that would be overwritten,
+//! an exercise not started yet).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +21,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use washup_exercises::{
-    Outcome, Repo, grade, last_report, missing_programs, save_report, student_copy, verify,
-    write_csv,
+    Outcome, Repo, UsageError, grade, is_usage_error, last_report, missing_programs, save_report,
+    student_copy, verify, write_csv,
 };
 
 /// Course assignments: start an exercise, check your work, see your status.
@@ -75,7 +81,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            if is_usage_error(&error) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -119,7 +129,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let exercise = repo.exercise(&id)?;
             let dir = work.join(&id);
             if !dir.is_dir() {
-                bail!("you have not started `{id}` yet: cargo exercise start {id}");
+                return Err(UsageError(format!(
+                    "you have not started `{id}` yet (no {}): cargo exercise start {id}",
+                    dir.display()
+                ))
+                .into());
             }
             println!("Checking `{}` in {} ...", exercise.title, dir.display());
             let report = repo.check(&exercise, &dir)?;
@@ -149,11 +163,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
         } => {
             let exercise = repo.exercise(&id)?;
+            if !submissions.is_dir() {
+                return Err(UsageError(format!(
+                    "{} is not a folder of submissions",
+                    submissions.display()
+                ))
+                .into());
+            }
+            // Opened first: a bad path should not wait for a class's grading.
+            let file = match &out {
+                Some(path) => Some(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("create {}", path.display()))?,
+                ),
+                None => None,
+            };
             let rows = grade(&repo, &exercise, &submissions)?;
-            match out {
-                Some(path) => {
-                    let file = std::fs::File::create(&path)
-                        .with_context(|| format!("create {}", path.display()))?;
+            match (file, out) {
+                (Some(file), Some(path)) => {
                     write_csv(file, &exercise, &rows)?;
                     eprintln!(
                         "graded {} submission(s) into {}",
@@ -161,14 +188,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         path.display()
                     );
                 }
-                None => write_csv(std::io::stdout(), &exercise, &rows)?,
+                _ => write_csv(std::io::stdout(), &exercise, &rows)?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Verify { ids } => {
             let mut exercises = repo.exercises()?;
             if !ids.is_empty() {
+                for id in &ids {
+                    // An unknown id is a usage error, never a silent "ok".
+                    repo.exercise(id)?;
+                }
                 exercises.retain(|e| ids.contains(&e.id));
+            }
+            if !repo.has_solutions()? {
+                bail!(
+                    "the exercises have no solution/ folders (this is a student copy): \
+                     verify needs the solutions"
+                );
             }
             let mut problems = Vec::new();
             for exercise in &exercises {

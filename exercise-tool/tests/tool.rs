@@ -1,19 +1,59 @@
 //! The exercise tool, end to end: the CI proof over every exercise, bulk
-//! grading into CSV (including work that does not compile and work that
-//! hangs), and the student copy without solutions.
+//! grading into CSV (including work that does not compile, work that hangs
+//! and work that quits early to look like a pass), the student copy without
+//! solutions, and the commands students type (`list`, `start`, `check`)
+//! with their exit statuses.
+//!
+//! In a student copy (no `solution/` folders) the tests that need the
+//! solutions say SKIPPED; everything else still runs.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use std::io::Write as _;
 
-use washup_exercises::{Outcome, Repo, grade, missing_programs, student_copy, verify, write_csv};
+use washup_exercises::{
+    Check, Exercise, Outcome, Repo, Report, grade, missing_programs, save_report, student_copy,
+    verify, write_csv,
+};
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("washup-exercises-{tag}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("scratch folder");
     dir
+}
+
+/// Whether this copy has the reference solutions; if not, says SKIPPED
+/// (past libtest's capture, so it shows in a plain `cargo test`).
+fn solutions_or_skip(repo: &Repo, test: &str) -> bool {
+    let present = repo
+        .has_solutions()
+        .expect("every exercise has a solution/ folder, or none does");
+    if !present {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: no solutions in this copy (a student copy)"
+        );
+    }
+    present
+}
+
+/// Runs `cargo exercise ARGS` (the built binary).
+fn exercise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exercise"))
+        .args(args)
+        .output()
+        .expect("run the exercise tool")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn path(dir: &Path) -> &str {
+    dir.to_str().expect("a UTF-8 temporary folder")
 }
 
 /// Like `rustlings dev check --require-solutions`: every starter compiles
@@ -23,6 +63,9 @@ fn every_starter_fails_and_every_solution_passes() {
     let repo = Repo::default();
     let exercises = repo.exercises().expect("exercises load");
     assert!(!exercises.is_empty());
+    if !solutions_or_skip(&repo, "every_starter_fails_and_every_solution_passes") {
+        return;
+    }
     let mut problems = Vec::new();
     for exercise in &exercises {
         let missing = missing_programs(exercise);
@@ -46,10 +89,65 @@ fn every_starter_fails_and_every_solution_passes() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// A starter that passes a check hands out a free point: verify names
+/// every check a starter passes, not only a starter that passes them all.
+#[test]
+fn verify_names_each_check_the_starter_passes() {
+    let repo = Repo::default();
+    let dir = scratch("verify-toy");
+    let write = |file: &str, text: &str| {
+        let path = dir.join(file);
+        fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        fs::write(path, text).expect("write");
+    };
+    write(
+        "starter/src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    let _ = b;\n    a\n}\n",
+    );
+    write(
+        "solution/src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+    );
+    write(
+        "checks.rs",
+        "use exercise::add;\n\n\
+         #[test]\nfn adds_zero() {\n    assert_eq!(add(2, 0), 2);\n}\n\n\
+         #[test]\nfn adds() {\n    assert_eq!(add(2, 3), 5);\n}\n\n\
+         #[test]\nfn adds_to_zero() {\n    assert_eq!(add(0, 3), 3);\n}\n",
+    );
+    let check = |test: &str| Check {
+        test: test.into(),
+        requirement: format!("{test} works"),
+        hint: "add".into(),
+    };
+    let toy = Exercise {
+        id: "toy".into(),
+        dir: dir.clone(),
+        title: "Add".into(),
+        chapter: "threads.md".into(),
+        minutes: 1,
+        task: "Add.".into(),
+        files: vec!["src/lib.rs".into()],
+        needs: Vec::new(),
+        requires: Vec::new(),
+        seconds_per_check: 20,
+        checks: vec![check("adds_zero"), check("adds"), check("adds_to_zero")],
+    };
+    let problems = verify(&repo, &toy).expect("verify runs");
+    assert_eq!(
+        problems,
+        ["toy: the starter passes `adds_zero` (a starter must fail every check)"],
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn grading_a_folder_gives_a_csv_of_scores() {
     let repo = Repo::default();
     let exercise = repo.exercise("stop-the-dryers").expect("exercise");
+    if !solutions_or_skip(&repo, "grading_a_folder_gives_a_csv_of_scores") {
+        return;
+    }
     let submissions = scratch("grade");
     let hand_in = |student: &str, code: &str| {
         let src = submissions.join(student).join("src");
@@ -109,9 +207,19 @@ fn grading_a_folder_gives_a_csv_of_scores() {
     let _ = fs::remove_dir_all(&submissions);
 }
 
+/// The copy handed to students: starters and checks, no solutions, no
+/// history, and a workspace that still loads, whose own tests skip what
+/// needs the solutions. (Cheap on purpose: `cargo metadata`, not a build.)
 #[test]
 fn the_student_copy_has_starters_and_checks_but_no_solutions() {
     let repo = Repo::default();
+    // A student copy has no history to copy from, and nothing to hide.
+    if !solutions_or_skip(
+        &repo,
+        "the_student_copy_has_starters_and_checks_but_no_solutions",
+    ) {
+        return;
+    }
     let dest = scratch("copy").join("course");
     student_copy(&repo.root, &dest).expect("student copy");
     assert!(
@@ -139,6 +247,385 @@ fn the_student_copy_has_starters_and_checks_but_no_solutions() {
             );
         }
     }
-    assert!(exercises > 0, "no exercise was copied");
+    let expected = repo.exercises().expect("exercises load").len();
+    assert_eq!(exercises, expected, "every exercise, with its starter");
+
+    // The workspace loads as it is (every member's manifest is there).
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let metadata = Command::new(cargo)
+        .args([
+            "metadata",
+            "--offline",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(&dest)
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        metadata.status.success(),
+        "the copy's workspace does not load:\n{}",
+        text(&metadata.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&metadata.stdout).expect("cargo metadata prints JSON");
+    let names: Vec<&str> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"washup"), "{names:?}");
+    assert!(names.contains(&"washup-exercises"), "{names:?}");
+
+    // There, the tests that need the solutions skip (all absent, not some),
+    // and verify says why it cannot run.
+    let copy = Repo { root: dest.clone() };
+    assert!(!copy.has_solutions().expect("no solution anywhere"));
+    let in_copy = copy.exercise("stop-the-dryers").expect("exercise");
+    let error = verify(&copy, &in_copy).expect_err("verify needs the solutions");
+    assert!(
+        error.to_string().contains("no solution/ folder"),
+        "{error:#}"
+    );
     let _ = fs::remove_dir_all(dest.parent().expect("scratch"));
+}
+
+/// Code that ends the test process with status 0 before a check is over,
+/// or that prints a result line of its own, passes nothing: a check passes
+/// only when libtest itself reports it `ok` and sums up one test passed.
+#[test]
+fn a_hand_in_that_exits_early_or_fakes_a_result_fails_every_check() {
+    let repo = Repo::default();
+    let exercise = repo.exercise("stop-the-dryers").expect("exercise");
+    let submissions = scratch("cheats");
+    let hand_in = |student: &str, code: &str| {
+        let src = submissions.join(student).join("src");
+        fs::create_dir_all(&src).expect("src");
+        fs::write(src.join("lib.rs"), code).expect("lib.rs");
+    };
+    // The starter, with each `todo!(...)` (where the work goes) replaced
+    // through a macro of the same name, so the hand-ins keep compiling
+    // whatever the exercise's functions look like.
+    let starter = fs::read_to_string(exercise.dir.join("starter/src/lib.rs")).expect("starter");
+    assert!(
+        starter.contains("todo!("),
+        "the starter leaves its work to todo!()"
+    );
+    // After the crate's inner doc comment and attributes, which lead.
+    let lead = starter
+        .lines()
+        .take_while(|l| l.starts_with("//!") || l.starts_with("#![") || l.trim().is_empty())
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        .min(starter.len());
+    let (head, body) = starter.split_at(lead);
+    hand_in(
+        "quitter",
+        &format!(
+            "{head}macro_rules! todo {{ ($($why:tt)*) => {{ std::process::exit(0) }}; }}\n{body}"
+        ),
+    );
+    // libtest names the test's thread after the test, so the fake can name
+    // the right check; what it prints with println!/eprintln! is captured
+    // (and dropped at exit), and what it writes straight to stdout lacks
+    // libtest's summary line.
+    hand_in(
+        "faker",
+        &format!(
+            r#"{head}macro_rules! todo {{ ($($why:tt)*) => {{ fake_a_pass() }}; }}
+
+fn fake_a_pass() -> ! {{
+    use std::io::Write as _;
+    let name = std::thread::current().name().unwrap_or("check").to_string();
+    let fake = format!(
+        "test {{name}} ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.00s\n"
+    );
+    println!("{{fake}}");
+    eprintln!("{{fake}}");
+    let mut out = std::io::stdout();
+    let _ = out.write_all(format!("ok\ntest {{name}} ... ok\n").as_bytes());
+    let _ = out.flush();
+    std::process::exit(0)
+}}
+
+{body}"#
+        ),
+    );
+    let rows = grade(&repo, &exercise, &submissions).expect("grading runs");
+    for student in ["quitter", "faker"] {
+        let report = &rows[student];
+        assert_eq!(report.total(), exercise.checks.len());
+        for (test, outcome) in &report.results {
+            match outcome {
+                Outcome::Passed => panic!("{student} passes `{test}`"),
+                Outcome::Failed(why) => assert!(
+                    why.contains("exited with status 0 before the check was over"),
+                    "{student}, `{test}`: {why}"
+                ),
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&submissions);
+}
+
+#[test]
+fn list_shows_every_exercise_with_its_status() {
+    let repo = Repo::default();
+    let work = scratch("list");
+    let listed = exercise(&["list", "--work", path(&work)]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let out = text(&listed.stdout);
+    let exercises = repo.exercises().expect("exercises load");
+    assert_eq!(out.lines().count(), 1 + exercises.len(), "{out}");
+    for e in &exercises {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(e.id.as_str()))
+            .unwrap_or_else(|| panic!("{} is not listed:\n{out}", e.id));
+        assert!(line.ends_with("not started"), "{line}");
+        assert!(line.contains(e.chapter.trim_end_matches(".md")), "{line}");
+    }
+
+    let started = exercise(&["start", "stop-the-dryers", "--work", path(&work)]);
+    assert_eq!(started.status.code(), Some(0), "{}", text(&started.stderr));
+    let status_of = |id: &str| {
+        let out = text(&exercise(&["list", "--work", path(&work)]).stdout);
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| panic!("{id} is not listed:\n{out}"))
+    };
+    assert!(
+        status_of("stop-the-dryers").ends_with("started, not checked"),
+        "{}",
+        status_of("stop-the-dryers")
+    );
+    let mut results = vec![("a".to_string(), Outcome::Passed); 2];
+    results.extend(vec![("b".to_string(), Outcome::Failed("no".into())); 4]);
+    let report = Report {
+        exercise: "stop-the-dryers".into(),
+        results,
+    };
+    save_report(&work.join("stop-the-dryers"), &report).expect("save a report");
+    assert!(
+        status_of("stop-the-dryers").ends_with("checked: 2/6"),
+        "{}",
+        status_of("stop-the-dryers")
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+#[test]
+fn start_copies_the_starter_and_never_the_solution() {
+    let repo = Repo::default();
+    let ex = repo.exercise("stop-the-dryers").expect("exercise");
+    let work = scratch("start");
+    let started = exercise(&["start", "stop-the-dryers", "--work", path(&work)]);
+    assert_eq!(started.status.code(), Some(0), "{}", text(&started.stderr));
+    let dest = work.join("stop-the-dryers");
+    assert!(
+        text(&started.stdout).contains(&dest.join("src/lib.rs").display().to_string()),
+        "{}",
+        text(&started.stdout)
+    );
+    let starter = fs::read_to_string(ex.dir.join("starter/src/lib.rs")).expect("starter");
+    let copied = fs::read_to_string(dest.join("src/lib.rs")).expect("the starter, copied");
+    assert_eq!(copied, starter);
+    let manifest = fs::read_to_string(dest.join("Cargo.toml")).expect("a Cargo.toml");
+    assert!(
+        manifest.contains("name = \"exercise-stop-the-dryers\""),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("checks.rs"),
+        "the checks stay official: {manifest}"
+    );
+    assert!(dest.join(".gitignore").is_file());
+    // Nothing from solution/ (nor the checks) reaches the work folder.
+    let mut files = Vec::new();
+    let mut dirs = vec![dest.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).expect("read the work").flatten() {
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    for file in &files {
+        let relative = file.strip_prefix(&dest).expect("inside");
+        assert!(
+            !relative.to_string_lossy().contains("solution"),
+            "{}",
+            relative.display()
+        );
+        assert_ne!(relative, Path::new("checks.rs"));
+    }
+    if let Ok(solution) = fs::read_to_string(ex.dir.join("solution/src/lib.rs")) {
+        assert!(
+            files
+                .iter()
+                .all(|f| fs::read_to_string(f).ok().as_deref() != Some(solution.as_str())),
+            "the solution was copied"
+        );
+    }
+
+    // Work is never overwritten without --force; --force starts over.
+    fs::write(dest.join("src/lib.rs"), "// my work\n").expect("edit");
+    let again = exercise(&["start", "stop-the-dryers", "--work", path(&work)]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dest.join("src/lib.rs")).expect("kept"),
+        "// my work\n"
+    );
+    fs::write(dest.join(".last-check.json"), "{}").expect("an old report");
+    let forced = exercise(&["start", "stop-the-dryers", "--force", "--work", path(&work)]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_eq!(
+        fs::read_to_string(dest.join("src/lib.rs")).expect("the starter again"),
+        starter
+    );
+    assert!(
+        !dest.join(".last-check.json").exists(),
+        "the old score stays"
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+#[test]
+fn starting_an_unknown_exercise_exits_2_with_a_clear_message() {
+    let work = scratch("unknown");
+    let out = exercise(&["start", "no-such-exercise", "--work", path(&work)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no exercise `no-such-exercise`") && stderr.contains("stop-the-dryers"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).is_empty());
+    assert_eq!(
+        fs::read_dir(&work).expect("work").count(),
+        0,
+        "nothing made"
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// `check` exits with 0 when every requirement passes and 1 when one fails
+/// (the instructor guide says so); an exercise not started is bad usage: 2.
+#[test]
+fn check_exits_0_when_everything_passes_and_1_when_a_check_fails() {
+    let repo = Repo::default();
+    let ex = repo.exercise("stop-the-dryers").expect("exercise");
+    let work = scratch("check");
+    let not_started = exercise(&["check", "stop-the-dryers", "--work", path(&work)]);
+    assert_eq!(not_started.status.code(), Some(2));
+    assert!(
+        text(&not_started.stderr).contains("cargo exercise start stop-the-dryers"),
+        "{}",
+        text(&not_started.stderr)
+    );
+
+    let started = exercise(&["start", "stop-the-dryers", "--work", path(&work)]);
+    assert_eq!(started.status.code(), Some(0), "{}", text(&started.stderr));
+    let failing = exercise(&["check", "stop-the-dryers", "--work", path(&work)]);
+    let out = text(&failing.stdout);
+    assert_eq!(
+        failing.status.code(),
+        Some(1),
+        "{out}{}",
+        text(&failing.stderr)
+    );
+    assert_eq!(out.matches("  FAILED  ").count(), ex.checks.len(), "{out}");
+    assert!(out.contains("hint: "), "{out}");
+    assert!(
+        out.contains(&format!("Score: 0/{}", ex.checks.len())),
+        "{out}"
+    );
+
+    if !solutions_or_skip(
+        &repo,
+        "check_exits_0_when_everything_passes (the passing half)",
+    ) {
+        let _ = fs::remove_dir_all(&work);
+        return;
+    }
+    fs::copy(
+        ex.dir.join("solution/src/lib.rs"),
+        work.join("stop-the-dryers/src/lib.rs"),
+    )
+    .expect("hand in the solution");
+    let passing = exercise(&["check", "stop-the-dryers", "--work", path(&work)]);
+    let out = text(&passing.stdout);
+    assert_eq!(
+        passing.status.code(),
+        Some(0),
+        "{out}{}",
+        text(&passing.stderr)
+    );
+    assert_eq!(out.matches("  passed  ").count(), ex.checks.len(), "{out}");
+    let total = ex.checks.len();
+    assert!(out.contains(&format!("Score: {total}/{total}")), "{out}");
+    let listed = text(&exercise(&["list", "--work", path(&work)]).stdout);
+    assert!(
+        listed.contains(&format!("done ({total}/{total})")),
+        "{listed}"
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// Bad usage exits with 2 and says what is wrong; a failure while doing
+/// what was asked exits with 1.
+#[test]
+fn usage_errors_exit_2_and_runtime_errors_exit_1() {
+    let work = scratch("usage");
+    let submissions = work.join("submissions");
+    fs::create_dir_all(&submissions).expect("submissions");
+    let cases: &[(&[&str], &str)] = &[
+        (&["list", "--no-such-flag"], "--no-such-flag"),
+        (&["start"], "<ID>"),
+        (
+            &["verify", "no-such-exercise"],
+            "no exercise `no-such-exercise`",
+        ),
+        (
+            &["check", "no-such-exercise"],
+            "no exercise `no-such-exercise`",
+        ),
+        (
+            &["grade", "stop-the-dryers", "no/such/folder"],
+            "no/such/folder is not a folder of submissions",
+        ),
+        (&["student-copy", path(&work)], "already exists"),
+    ];
+    for (args, says) in cases {
+        let out = exercise(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // Writing the scores fails: not a usage error.
+    let csv = work.join("no-such-folder/scores.csv");
+    let out = exercise(&[
+        "grade",
+        "stop-the-dryers",
+        path(&submissions),
+        "--out",
+        path(&csv),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("scores.csv"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = fs::remove_dir_all(&work);
 }
