@@ -1,9 +1,15 @@
 //! Checks for "A rack from a Mutex and a Condvar". Threads meet through the
-//! rack itself and channels; nothing waits for luck.
+//! rack itself and channels; nothing waits for luck. Whether a thread is
+//! blocked (not spinning, not sleeping) and how much CPU it used come from
+//! /proc.
+
+mod support;
+use support::{current_tid, is_waiting, kernel_names_waits, thread_cpu_time, wait_until};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use exercise::{Rack, TooManyTaskDone};
 
@@ -134,4 +140,90 @@ fn many_washers_and_dryers_lose_nothing() {
         (0..WASHERS * EACH).collect::<Vec<_>>(),
         "an item was lost or doubled"
     );
+}
+
+#[test]
+fn a_waiting_get_uses_no_cpu() {
+    kernel_names_waits();
+    let rack = Arc::new(Rack::<String>::new());
+    let (tid, the_tid) = crossbeam_channel::bounded(1);
+    let getter = {
+        let rack = rack.clone();
+        thread::spawn(move || {
+            tid.send(current_tid()).expect("test is listening");
+            rack.get()
+        })
+    };
+    let tid = the_tid.recv().expect("the getter's thread id");
+    // A get that waits on a Condvar blocks at once; one that spins or
+    // sleeps in a loop never does. Either way, after this it is in get.
+    let blocked = wait_until(Duration::from_secs(2), || is_waiting(tid));
+    // Measure the getter's CPU time over half a second with the rack empty
+    // (a fixed window: this measures, it does not synchronise).
+    let before = thread_cpu_time(tid);
+    let started = Instant::now();
+    thread::sleep(Duration::from_millis(500));
+    let used = thread_cpu_time(tid).saturating_sub(before);
+    let window = started.elapsed();
+    // The rack was empty all along: get can only return what comes now.
+    rack.put("soup".to_string());
+    assert_eq!(
+        getter.join().expect("the getter panicked"),
+        "soup",
+        "get returned something that was never put"
+    );
+    assert!(
+        used < window / 5,
+        "get used {} ms of CPU in {} ms waiting on an empty rack: it spins instead of waiting on a Condvar",
+        used.as_millis(),
+        window.as_millis()
+    );
+    assert!(
+        blocked,
+        "get on an empty rack never blocked: it should wait on a Condvar (not spin, not sleep in a loop)"
+    );
+}
+
+#[test]
+fn two_joins_both_wake_when_the_last_task_is_done() {
+    kernel_names_waits();
+    let rack = Arc::new(Rack::new());
+    for round in 0..3 {
+        rack.put(round);
+        let _ = rack.get();
+        let (tids, the_tids) = crossbeam_channel::unbounded();
+        let (returned, came_back) = crossbeam_channel::unbounded();
+        for _ in 0..2 {
+            let (rack, tids, returned) = (rack.clone(), tids.clone(), returned.clone());
+            thread::spawn(move || {
+                tids.send(current_tid()).expect("test is listening");
+                rack.join();
+                let _ = returned.send(());
+            });
+        }
+        let joiners: Vec<i32> = (0..2)
+            .map(|_| the_tids.recv().expect("a joiner's thread id"))
+            .collect();
+        // Both are blocked in join: the item is not done yet.
+        let both = wait_until(Duration::from_secs(5), || {
+            joiners.iter().all(|&tid| is_waiting(tid))
+        });
+        assert!(
+            both,
+            "two threads in join on an unfinished item should both block (wait on a Condvar)"
+        );
+        assert!(
+            came_back.is_empty(),
+            "join returned while an item was not done"
+        );
+        rack.task_done().expect("one task_done for the one item");
+        for woke in 0..2 {
+            // Either wakes in microseconds; 5 s only turns "never" into a clear failure.
+            assert!(
+                came_back.recv_timeout(Duration::from_secs(5)).is_ok(),
+                "{woke} of the 2 threads in join woke up when the last task was done: \
+                 task_done must wake every waiter (notify_all), not one"
+            );
+        }
+    }
 }
