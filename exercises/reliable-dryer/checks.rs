@@ -2,6 +2,7 @@
 //! Redis server on a free loopback port; the checker ends it with the
 //! check's process group.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,10 +51,9 @@ fn server() -> Server {
     loop {
         if let Ok(mut con) =
             redis::Client::open(server.url.as_str()).and_then(|c| c.get_connection())
+            && redis::cmd("PING").query::<String>(&mut con).is_ok()
         {
-            if redis::cmd("PING").query::<String>(&mut con).is_ok() {
-                return server;
-            }
+            return server;
         }
         assert!(Instant::now() < deadline, "redis-server did not start");
         std::thread::yield_now();
@@ -87,6 +87,57 @@ fn take_moves_the_oldest_dish_to_the_dryers_list() {
     );
     assert_eq!(list(&mut con, "rack"), ["bread"]);
     assert_eq!(list(&mut con, &holding("rack", "d1")), ["salad"]);
+}
+
+/// How many times the server ran each command since the last
+/// `CONFIG RESETSTAT` (from `INFO commandstats`), leaving out those two.
+fn commands_run(con: &mut Connection) -> BTreeMap<String, u64> {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(con)
+        .expect("INFO commandstats");
+    info.lines()
+        .filter_map(|line| {
+            // cmdstat_lmove:calls=3,usec=...
+            let (name, stats) = line.trim().strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = stats
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((name.to_string(), calls))
+        })
+        .filter(|(name, _)| !name.starts_with("config") && name != "info")
+        .collect()
+}
+
+#[test]
+fn take_is_one_atomic_command() {
+    let server = server();
+    let mut washer = connect(&server);
+    let mut dryer = connect(&server);
+    wash(&mut washer, &["salad", "bread", "entree"]);
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut washer)
+        .expect("CONFIG RESETSTAT");
+    // Three takes of a dish, and one on the empty rack.
+    for _ in 0..3 {
+        assert!(take(&mut dryer, "rack", "d1").expect("take").is_some());
+    }
+    assert_eq!(take(&mut dryer, "rack", "d1").expect("take"), None);
+    let ran = commands_run(&mut washer);
+    let moves: u64 = ["lmove", "blmove", "rpoplpush", "brpoplpush"]
+        .iter()
+        .filter_map(|name| ran.get(*name))
+        .sum();
+    let total: u64 = ran.values().sum();
+    assert!(
+        moves == 4 && total == 4,
+        "4 takes should be 4 single LMOVE commands (one atomic step each), but the server ran {ran:?}: \
+         between two separate commands a dryer can die holding a dish that is in no list"
+    );
 }
 
 #[test]
