@@ -208,6 +208,9 @@ enum State {
 ///
 /// # Threads
 ///
+/// To end a child early with a chosen exit status, call [`exit`] (this
+/// module's), not `std::process::exit`: see there why.
+///
 /// `start` forks, and only the thread that calls it lives on in the child.
 /// A lock that another thread of the parent held at that instant stays
 /// locked in the child forever, so a target that takes such a lock (one
@@ -463,7 +466,7 @@ impl Process {
 
     /// The exit code (Python: `p.exitcode`): `None` before start and while
     /// running, `0` after the target returned, `1` after it panicked, the
-    /// code it passed to `std::process::exit`, or minus the signal number
+    /// code it passed to [`exit`], or minus the signal number
     /// when a signal ended it (`-15` for `SIGTERM`, `-9` for `SIGKILL`).
     pub fn exitcode(&mut self) -> Option<i32> {
         self.reap("check", false).ok().flatten()
@@ -619,6 +622,22 @@ fn child_main(
             1
         }
     };
+    child_exit(code)
+}
+
+/// Ends the current process at once with exit status `code`, after
+/// flushing standard output and error (Python: `os._exit(code)`, the way
+/// a forked child should leave).
+///
+/// Use this, not `std::process::exit`, to leave a child started with
+/// [`Process`] early. `std::process::exit` first runs the Rust runtime's
+/// clean-up, which takes locks of the standard library; if another thread
+/// of the parent held one of them at the instant of the fork, it stays
+/// locked in the child forever, and the child hangs on its way out. (The
+/// test suite met exactly that: a test's child hung in `exit` while the
+/// test harness was starting another thread.) Returning from the target
+/// (status 0) and panicking (status 1) are always safe.
+pub fn exit(code: i32) -> ! {
     child_exit(code)
 }
 

@@ -131,7 +131,9 @@ fn exit_code_is_one_after_a_panic() {
 #[test]
 fn exit_code_is_what_process_exit_gets() {
     let _serial = serial();
-    let mut p = Process::new(|| std::process::exit(7));
+    // Not `std::process::exit`: its clean-up can hang in a child forked from
+    // this multi-threaded test binary (see `washup::process::exit`).
+    let mut p = Process::new(|| washup::process::exit(7));
     p.start().expect("start");
     p.join().expect("join");
     assert_eq!(p.exitcode(), Some(7));
