@@ -21,8 +21,8 @@ use mdbook_runner::directive::{self, Directive, Target};
 use mdbook_runner::quiz::{self, Question, Quiz};
 use mdbook_runner::{Paths, render};
 use washup_tests::{
-    Finished, project_root, python3_available, run_example, run_example_with_env, run_python,
-    run_rustc,
+    Finished, project_root, run_example, run_example_with_env, run_python, run_rustc,
+    skip_without_python3,
 };
 
 fn pages() -> Vec<PathBuf> {
@@ -242,14 +242,9 @@ fn every_run_in_the_book_matches_its_snapshot() {
             washup_tests::redis::skip(&format!("{directive} at {}", places.join(", ")));
             continue;
         }
-        if matches!(directive.target, Target::Python(_)) && !python3_available() {
-            // Straight to standard error, past the test harness's capture,
-            // so a skip is never silent.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED (no python3 on PATH): {directive} at {}",
-                places.join(", ")
-            );
+        if matches!(directive.target, Target::Python(_))
+            && skip_without_python3(&format!("{directive} at {}", places.join(", ")))
+        {
             continue;
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {

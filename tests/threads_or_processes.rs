@@ -23,9 +23,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use std::io::Write as _;
-
-use washup_tests::{python3_available, run_example, run_python};
+use washup_tests::{run_example, run_python, skip_without_python3};
 
 /// The CPU-heavy tests of this file take turns, so that they never slow
 /// each other down.
@@ -161,11 +159,7 @@ fn python_wait_row(output: &str, workers: &str) -> (String, Duration) {
 
 #[test]
 fn python_waiting_in_threads_overlaps_the_waits() {
-    if !python3_available() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED (no python3 on PATH): python_waiting_in_threads_overlaps_the_waits"
-        );
+    if skip_without_python3("python_waiting_in_threads_overlaps_the_waits") {
         return;
     }
     let args = ["1000", "--answers", "4", "--wait-ms", "200"];
@@ -193,11 +187,7 @@ fn python_waiting_in_threads_overlaps_the_waits() {
 
 #[test]
 fn python_program_refuses_bad_flags_with_status_2() {
-    if !python3_available() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED (no python3 on PATH): python_program_refuses_bad_flags_with_status_2"
-        );
+    if skip_without_python3("python_program_refuses_bad_flags_with_status_2") {
         return;
     }
     for (args, says) in [

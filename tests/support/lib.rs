@@ -10,7 +10,7 @@
 //! by sleeping and hoping. A process still alive 10 s after the example
 //! exited fails the test, naming it.
 
-use std::io::{BufRead, BufReader, PipeReader};
+use std::io::{BufRead, BufReader, PipeReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -90,6 +90,22 @@ pub fn python3_available() -> bool {
             .status()
             .is_ok_and(|s| s.success())
     })
+}
+
+/// Whether `what` must be skipped for want of `python3`: says so on
+/// standard error (past the harness's capture, so a skip is never silent).
+/// In CI (`CI=true`), where `.ci/run` guarantees Python, a missing
+/// `python3` fails instead.
+pub fn skip_without_python3(what: &str) -> bool {
+    if python3_available() {
+        return false;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "no python3 on PATH in CI, needed by {what}"
+    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED (no python3 on PATH): {what}");
+    true
 }
 
 /// What a finished run produced.
