@@ -32,37 +32,50 @@
 //!   memory region (`mmap(MAP_SHARED | MAP_ANONYMOUS)`). A forked child
 //!   sees the same physical pages, so bytes written by one process are read
 //!   by another without any system call. The region is a ring buffer:
-//!   every item is serialized with `postcard` (serde), then stored as a
-//!   4-byte length followed by its bytes. The region is 1 GiB of address
+//!   every item is serialized with `postcard` (serde), then stored as an
+//!   8-byte length word followed by its bytes, padded to whole 8-byte
+//!   words. The region is 1 GiB of address
 //!   space by default but reserves no memory (`MAP_NORESERVE`): pages cost
 //!   memory when an item is written into them, and every 1 MiB that has
 //!   been read is handed back to the kernel (`madvise(MADV_REMOVE)`). So an
 //!   unbounded queue really grows when items pile up, and shrinks again.
 //!   Items of any size up to the region's size work (no pipe buffer limit).
 //! - **What counts the items.** A header page holds two 64-bit words: the
-//!   end of the newest item with the number of items ever put, and the
-//!   start of the oldest with the number ever taken. Items in the queue are
-//!   puts minus takes; unfinished tasks are puts minus `task_done` calls
-//!   (a third counter). A process-shared, *robust* `pthread` mutex guards
-//!   the words: one lock, like Python's `queue.Queue`. A `put` copies the
-//!   item in and then publishes it, and counts its task, with one store of
-//!   its word; a `get` copies the item out and then publishes with one
-//!   store of the other. So a process killed at any instant has either
-//!   changed nothing or finished its change: the next process to lock gets
-//!   `EOWNERDEAD` from the kernel, wakes every sleeper to look again, and
-//!   carries on. (A consumer killed between `get` and `task_done` still
-//!   leaves its task unfinished, as in Python: `join_timeout` exists for
-//!   that.)
+//!   producers' word (the end of the newest item, with the number of items
+//!   ever put) and the consumers' word (the start of the oldest, with the
+//!   number ever taken). Items in the queue are puts minus takes;
+//!   unfinished tasks are puts minus `task_done` calls (a third counter).
+//!   - Producers take turns under a process-shared, *robust* `pthread`
+//!     mutex. A `put` copies the item in, then publishes it, and counts
+//!     its task, with one store of the producers' word.
+//!   - Consumers take no lock. A `get` reads the oldest item, then claims
+//!     it with one compare-and-swap of the consumers' word. If another
+//!     consumer claimed it first, the swap fails, the copy is thrown away
+//!     and the `get` tries the next item.
+//!
+//!   So a process killed at any instant has either changed nothing or
+//!   finished its change. A producer killed holding the lock is repaired by
+//!   the next one: it gets `EOWNERDEAD` from the kernel, wakes every
+//!   sleeper to look again, and carries on. (A consumer killed between
+//!   `get` and `task_done` still leaves its task unfinished, as in Python:
+//!   `join_timeout` exists for that.) Each word, the lock and the done
+//!   counter sit on cache lines of their own, and the item bytes are only
+//!   ever read and written as whole 8-byte atomic words, so a consumer
+//!   reading bytes that a producer is reusing reads stale values, never
+//!   undefined memory.
 //! - **What wakes a blocked caller.** Three wake-up words, like Python's
 //!   three conditions (`not_empty`, `not_full`, `all_tasks_done`), each a
-//!   Linux *futex*: a sleeper registers, then sleeps in the kernel until the
-//!   word changes; a `put` bumps `not_empty` and wakes one sleeper, a `get`
-//!   bumps `not_full`, the `task_done` that brings the unfinished count to
-//!   zero bumps `all_tasks_done` and wakes every `join`. Waking costs a
-//!   system call only when someone is asleep, and a caller that finds the
-//!   queue empty (or full) first re-checks for a few microseconds before it
-//!   sleeps, so a fast producer and consumer rarely enter the kernel.
-//!   `task_done` and `join` do not take the lock at all.
+//!   Linux *futex*: a sleeper registers, looks once more, then sleeps in
+//!   the kernel until the word changes; a `put` bumps `not_empty` and wakes
+//!   one sleeper, a `get` bumps `not_full`, the `task_done` that brings the
+//!   unfinished count to zero bumps `all_tasks_done` and wakes every `join`.
+//!   Waking costs a system call only when someone is asleep, and a caller
+//!   that finds the queue empty (or full) first re-checks, less and less
+//!   often, for about a tenth of a millisecond before it sleeps, so a
+//!   fast producer and consumer rarely enter the kernel. `task_done` and
+//!   `join` take no lock at all, and `get` takes the producers' lock only
+//!   once per megabyte read, to hand that megabyte back to the kernel
+//!   while no producer writes.
 //!
 //! There is no feeder thread: `put` has written the item into the queue by
 //! the time it returns, so there is nothing to flush when a process exits
@@ -73,8 +86,11 @@
 //! - Killed while blocked in `get` or `put`: nothing to repair; the others
 //!   carry on. (Its registration as a sleeper stays counted, which only
 //!   makes later wake-ups cost a system call.)
-//! - Killed while holding the lock: repaired by the next process to lock,
-//!   as above.
+//! - Killed while holding the lock (a producer, or a consumer handing a
+//!   read megabyte back to the kernel): repaired by the next process to
+//!   lock, as above.
+//! - Killed in the middle of a `get`: it has not claimed the item, so the
+//!   item stays for the others.
 //! - Killed between being woken and taking the item: the item stays in the
 //!   queue, and every sleeper re-checks at least once a second, so nobody
 //!   waits forever for the wake-up the dead process swallowed.

@@ -1,5 +1,6 @@
 //! The byte layer under every queue: a ring of bytes in memory that several
-//! processes share, one robust lock and three wake-up words.
+//! processes share, a robust lock for the producers, a compare-and-swap for
+//! the consumers, and three wake-up words.
 //!
 //! See the module documentation of [`crate::queue`] for the design; this
 //! file is the only place in the queue code that talks to the kernel.
@@ -28,15 +29,24 @@ pub const MAX_BUFFER_BYTES: usize = 1 << 31;
 const HEADER_BYTES: usize = 4096;
 /// Consumed space is handed back to the kernel in chunks of this size.
 const CHUNK: u64 = 1 << 20;
-/// Every item is stored as a 4-byte little-endian length, then its bytes.
-const LEN_BYTES: u64 = 4;
+/// Every item is stored as an 8-byte word holding its length, then its
+/// bytes, padded to whole 8-byte words: the data space is only ever read
+/// and written in aligned 8-byte atomic words.
+const LEN_BYTES: u64 = 8;
+/// The unit the data space is read and written in.
+const WORD: u32 = 8;
 /// How often `trylock` is retried before sleeping on the lock.
 const LOCK_SPINS: u32 = 200;
-/// How often a getter (or putter) re-reads the counters before sleeping.
-const WAIT_SPINS: u32 = 4000;
+/// How often a getter (or putter) re-reads the counters before sleeping
+/// (about 0.1 ms in all, on our machine).
+const WAIT_SPINS: u32 = 250;
+/// Between two reads, pause for at most 2^this spin hints: every read of a
+/// word that the other side is about to write pulls its cache line away
+/// from that side, so reading less often lets it write sooner.
+const MAX_BACKOFF_SHIFT: u32 = 5;
 /// While re-reading, give the processor away this often (more processes
 /// than processors: the one we wait for may need it).
-const YIELD_EVERY: u32 = 64;
+const YIELD_EVERY: u32 = 32;
 /// A blocked caller wakes at least this often to look again (see the module
 /// docs: this bounds the harm a process killed at the worst moment can do).
 const WAIT_SLICE: Duration = Duration::from_secs(1);
@@ -94,42 +104,56 @@ struct Cond {
     waiters: AtomicU32,
 }
 
-/// The first page of the shared mapping. The lock and the two words it
-/// guards share one 64-byte cache line, so a put or a get moves one line
-/// between processors, not several.
+/// The first page of the shared mapping. Each group of fields that one side
+/// writes has a 64-byte cache line of its own, so that a put and a get do
+/// not pull the same line back and forth between processors.
 #[repr(C, align(64))]
 struct Header {
-    mutex: UnsafeCell<libc::pthread_mutex_t>,
+    /// The producers' line: their lock, and what they last saw of the
+    /// consumers' word.
+    producers: Producers,
     /// Written by `put` under the lock, in one store: the byte position
     /// just after the newest item (low 32 bits) and the number of items
     /// ever put (high 32 bits), both counting modulo 2^32.
-    put_word: AtomicU64,
-    /// Written by `get` under the lock, in one store: the byte position of
-    /// the oldest item (low half) and the number of items ever taken (high
-    /// half).
-    get_word: AtomicU64,
+    put_word: Line<AtomicU64>,
+    /// Moved on by `get` with one compare-and-swap, without the lock: the
+    /// byte position of the oldest item (low half) and the number of items
+    /// ever taken (high half).
+    get_word: Line<AtomicU64>,
     /// Wake-up words, on their own cache line.
     conds: Conds,
     /// Items ever marked done, modulo 2^32 (changed without the lock), on a
-    /// cache line of its own so `task_done` does not disturb the lock's.
+    /// cache line of its own so `task_done` does not disturb the others.
     /// The unfinished tasks are the items ever put (in `put_word`) minus
     /// this: a `put` counts its task in the same store that publishes the
     /// item, so no process killed mid-`put` can leave the count wrong.
-    done: Done,
+    done: Line<AtomicU32>,
     /// Fixed at creation, on a line nobody writes afterwards.
     fixed: Fixed,
     /// How many times a lock was taken over from a dead owner.
     recoveries: AtomicU64,
 }
 
+/// A value on a cache line of its own.
 #[repr(C, align(64))]
-struct Done(AtomicU32);
+struct Line<T>(T);
 
-impl std::ops::Deref for Done {
-    type Target = AtomicU32;
-    fn deref(&self) -> &AtomicU32 {
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         &self.0
     }
+}
+
+#[repr(C, align(64))]
+struct Producers {
+    mutex: UnsafeCell<libc::pthread_mutex_t>,
+    /// The consumers' word as a producer last read it (only touched under
+    /// the lock). Items are only ever taken, so an old copy overstates how
+    /// full the queue is and is safe to decide "it fits" on; a producer
+    /// reads the real word (a trip to another processor's cache) only when
+    /// the old copy says the item does not fit.
+    seen_get_word: UnsafeCell<u64>,
 }
 
 #[repr(C, align(64))]
@@ -157,12 +181,32 @@ fn pack(pos: u32, count: u32) -> u64 {
     u64::from(pos) | (u64::from(count) << 32)
 }
 
+/// Bytes an item of `len` bytes takes in the data space: its length word
+/// and its bytes rounded up to whole words.
+fn frame_bytes(len: u64) -> u64 {
+    LEN_BYTES + len.next_multiple_of(u64::from(WORD))
+}
+
+/// Items and bytes between a consumers' word and a producers' word.
+fn between(get_word: u64, put_word: u64) -> (u32, u32) {
+    let (head, gets) = unpack(get_word);
+    let (tail, puts) = unpack(put_word);
+    (puts.wrapping_sub(gets), tail.wrapping_sub(head))
+}
+
 impl Header {
+    /// The two words, the consumers' first: items are only taken after
+    /// they were put, so a later look at the producers' word is never
+    /// behind it and the differences never go below zero.
+    fn words(&self) -> (u64, u64) {
+        let get_word = self.get_word.load(Ordering::SeqCst);
+        (get_word, self.put_word.load(Ordering::SeqCst))
+    }
+
     /// Items in the queue: put minus taken (wrapping).
     fn items(&self) -> u32 {
-        let (_, puts) = unpack(self.put_word.load(Ordering::Acquire));
-        let (_, gets) = unpack(self.get_word.load(Ordering::Acquire));
-        puts.wrapping_sub(gets)
+        let (get_word, put_word) = self.words();
+        between(get_word, put_word).0
     }
 
     /// Tasks not yet marked done: put minus done (wrapping).
@@ -173,9 +217,8 @@ impl Header {
 
     /// Bytes in use: tail minus head (wrapping).
     fn used(&self) -> u32 {
-        let (tail, _) = unpack(self.put_word.load(Ordering::Acquire));
-        let (head, _) = unpack(self.get_word.load(Ordering::Acquire));
-        tail.wrapping_sub(head)
+        let (get_word, put_word) = self.words();
+        between(get_word, put_word).1
     }
 }
 
@@ -286,6 +329,17 @@ impl Cond {
     }
 }
 
+/// What one attempt to take an item found.
+#[derive(Debug, PartialEq, Eq)]
+enum Take {
+    /// No item in the queue.
+    Empty,
+    /// Another consumer claimed the item first.
+    Lost,
+    /// We claimed it: the head moved from `old_head` to `new_head`.
+    Took { old_head: u32, new_head: u32 },
+}
+
 /// Proof that this thread holds the queue's lock; unlocks when dropped.
 struct Guard<'a> {
     queue: &'a RawQueue,
@@ -296,7 +350,7 @@ impl Drop for Guard<'_> {
         // SAFETY: the guard exists only while this thread owns the mutex,
         // which is initialized and lives in our mapping. Unlocking a robust
         // mutex we own, and made consistent, cannot fail.
-        let _ = unsafe { libc::pthread_mutex_unlock(self.queue.header().mutex.get()) };
+        let _ = unsafe { libc::pthread_mutex_unlock(self.queue.header().producers.mutex.get()) };
     }
 }
 
@@ -370,7 +424,7 @@ impl RawQueue {
             .and_then(|()| {
                 check(
                     "pthread_mutex_init",
-                    libc::pthread_mutex_init((*header).mutex.get(), attr),
+                    libc::pthread_mutex_init((*header).producers.mutex.get(), attr),
                 )
             });
             check(
@@ -400,7 +454,7 @@ impl RawQueue {
     /// Take the lock, spinning briefly first (the lock is held for a copy
     /// of a few bytes, so it is usually free again within nanoseconds).
     fn lock(&self) -> Result<Guard<'_>, OsError> {
-        let mutex = self.header().mutex.get();
+        let mutex = self.header().producers.mutex.get();
         let mut spins = 0;
         let rc = loop {
             // SAFETY: `mutex` is an initialized process-shared robust mutex
@@ -448,23 +502,22 @@ impl RawQueue {
         }
     }
 
-    /// Sleep on `cond` until notified or `left` passes; the lock is
-    /// released meanwhile and taken again after.
-    fn wait<'a>(
-        &'a self,
-        cond: &Cond,
-        guard: Guard<'a>,
-        left: Duration,
-    ) -> Result<Guard<'a>, OsError> {
+    /// Sleep on `cond` until it is notified or `left` passes, unless
+    /// `ready` already holds. The sleeper registers first and looks at
+    /// `ready` after, and a notifier changes the queue first and looks for
+    /// sleepers after (all in sequentially consistent order), so either
+    /// the sleeper sees the change or the notifier sees the sleeper: a
+    /// wake-up is never lost.
+    fn sleep_unless(&self, cond: &Cond, left: Duration, ready: impl Fn(&Header) -> bool) {
         cond.waiters.fetch_add(1, Ordering::SeqCst);
         let seq = cond.seq.load(Ordering::SeqCst);
-        drop(guard);
-        futex_wait(&cond.seq, seq, left);
+        if !ready(self.header()) {
+            futex_wait(&cond.seq, seq, left);
+        }
         cond.waiters.fetch_sub(1, Ordering::SeqCst);
-        self.lock()
     }
 
-    /// Re-read `ready` for a short while without the lock; true if it
+    /// Re-read `ready` for a short while, less and less often; true if it
     /// became true. Saves a sleep and a wake-up when the other side is only
     /// a moment behind.
     fn spin_until(&self, ready: impl Fn(&Header) -> bool) -> bool {
@@ -475,47 +528,71 @@ impl RawQueue {
             if i % YIELD_EVERY == YIELD_EVERY - 1 {
                 std::thread::yield_now();
             } else {
-                std::hint::spin_loop();
+                for _ in 0..(1u32 << i.min(MAX_BACKOFF_SHIFT)) {
+                    std::hint::spin_loop();
+                }
             }
         }
         false
     }
 
-    fn copy_in(&self, pos: u32, src: &[u8]) {
-        let cap = self.capacity() as usize;
-        let off = pos as usize % cap;
-        let first = src.len().min(cap - off);
-        // SAFETY: off < cap and first <= cap - off, and the rest is at most
-        // cap bytes, so both copies stay in the data space; the caller holds
-        // the lock and has checked that these bytes are free space, which
-        // nobody else reads or writes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), self.data().add(off), first);
-            std::ptr::copy_nonoverlapping(src.as_ptr().add(first), self.data(), src.len() - first);
+    /// The 8-byte word of the data space at byte position `pos` (a
+    /// multiple of 8, counted round the ring).
+    fn word(&self, pos: u32) -> &AtomicU64 {
+        let off = (pos & (self.capacity() - 1)) as usize;
+        // SAFETY: `off` is below the capacity, a multiple of 8, so the 8
+        // bytes at `off` lie inside the data space, and they are aligned
+        // (the data space starts on a page and `pos` is a multiple of 8).
+        // The mapping lives as long as `self`. The data space is only ever
+        // accessed through these atomic words, by every process, so a
+        // reader racing a writer reads some word's value, never torn or
+        // undefined memory.
+        unsafe { &*self.data().add(off).cast::<AtomicU64>() }
+    }
+
+    /// Write an item's length word and bytes at `pos` (free space: the
+    /// caller holds the lock and has checked the room).
+    fn write_item(&self, pos: u32, bytes: &[u8]) {
+        self.word(pos).store(bytes.len() as u64, Ordering::Relaxed);
+        let mut at = pos.wrapping_add(WORD);
+        for chunk in bytes.chunks(WORD as usize) {
+            let mut word = [0u8; WORD as usize];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.word(at)
+                .store(u64::from_le_bytes(word), Ordering::Relaxed);
+            at = at.wrapping_add(WORD);
         }
     }
 
-    fn copy_out(&self, pos: u32, dst: &mut [u8]) {
-        let cap = self.capacity() as usize;
-        let off = pos as usize % cap;
-        let first = dst.len().min(cap - off);
-        // SAFETY: as in `copy_in`; these bytes hold a published item that
-        // only the lock holder may consume.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.data().add(off), dst.as_mut_ptr(), first);
-            std::ptr::copy_nonoverlapping(
-                self.data(),
-                dst.as_mut_ptr().add(first),
-                dst.len() - first,
-            );
+    /// Read `len` bytes of an item whose length word is at `pos` into
+    /// `buf`, replacing its contents.
+    fn read_item(&self, pos: u32, len: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        buf.resize(len, 0);
+        let mut at = pos.wrapping_add(WORD);
+        for chunk in buf.chunks_mut(WORD as usize) {
+            let word = self.word(at).load(Ordering::Relaxed).to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+            at = at.wrapping_add(WORD);
         }
     }
 
-    /// Hand the 1 MiB chunks that the head has just left behind back to the
-    /// kernel, unless the writer has already lapped into them.
-    fn release(&self, _guard: &Guard<'_>, old_head: u32, new_head: u32, tail: u32) {
-        let cap = self.capacity();
+    /// Hand the 1 MiB chunks that the head has just left behind (moving
+    /// from `old_head` to `new_head`) back to the kernel, unless the writer
+    /// has already lapped into them. Takes the producers' lock, so no item
+    /// is written meanwhile; only the `get` whose item crosses a chunk
+    /// boundary calls it, once per MiB. If the lock cannot be taken (the
+    /// system refuses), the memory simply stays in use.
+    fn release(&self, old_head: u32, new_head: u32) {
         let chunk = CHUNK as u32;
+        if old_head & !(chunk - 1) == new_head & !(chunk - 1) {
+            return;
+        }
+        let Ok(_guard) = self.lock() else {
+            return;
+        };
+        let (tail, _) = unpack(self.header().put_word.load(Ordering::SeqCst));
+        let cap = self.capacity();
         let consumed = new_head.wrapping_sub(old_head);
         let mut start = old_head & !(chunk - 1);
         loop {
@@ -532,8 +609,11 @@ impl RawQueue {
             if i64::from(tail.wrapping_sub(new_head)) <= room {
                 // SAFETY: the chunk lies inside the data space (cap is a
                 // multiple of CHUNK) and holds no item: it is before the head
-                // and the tail has not come round to it. MADV_REMOVE frees
-                // the pages of a shared anonymous mapping (they read as zeros
+                // and the tail has not come round to it, and no producer
+                // writes while we hold the lock. A consumer that still reads
+                // it (one that lost the race for an item there) reads zeros
+                // and then fails its compare-and-swap. MADV_REMOVE frees the
+                // pages of a shared anonymous mapping (they read as zeros
                 // afterwards). If the kernel refuses, the memory simply stays
                 // in use, so the result is not needed.
                 unsafe {
@@ -555,7 +635,7 @@ impl RawQueue {
         }
         let h = self.header();
         let cap = u64::from(self.capacity());
-        let frame = LEN_BYTES + bytes.len() as u64;
+        let frame = frame_bytes(bytes.len() as u64);
         if frame > cap {
             return Err(PutError::TooBig {
                 item: (),
@@ -564,18 +644,33 @@ impl RawQueue {
             });
         }
         let maxsize = h.fixed.maxsize;
+        let fits_between = |get_word: u64, put_word: u64| {
+            let (items, used) = between(get_word, put_word);
+            // An old `seen_get_word` can make `used` look bigger than the
+            // data space: that is "does not fit", and the caller looks again.
+            (maxsize == 0 || u64::from(items) < maxsize)
+                && cap.saturating_sub(u64::from(used)) >= frame
+        };
         let fits = |h: &Header| {
-            (maxsize == 0 || u64::from(h.items()) < maxsize) && cap - u64::from(h.used()) >= frame
+            let (get_word, put_word) = h.words();
+            fits_between(get_word, put_word)
         };
         let deadline = block.deadline();
         let mut spun = false;
         let os = |error| PutError::Os { item: (), error };
-        let mut guard = self.lock().map_err(os)?;
         loop {
-            if fits(h) {
-                let (tail, puts) = unpack(h.put_word.load(Ordering::Relaxed));
-                self.copy_in(tail, &(bytes.len() as u32).to_le_bytes());
-                self.copy_in(tail.wrapping_add(LEN_BYTES as u32), bytes);
+            let guard = self.lock().map_err(os)?;
+            // Only producers write this word, and only under the lock.
+            let put_word = h.put_word.load(Ordering::Relaxed);
+            // SAFETY: `seen_get_word` is only touched by the holder of the
+            // lock, which `guard` proves we are.
+            let seen = unsafe { &mut *h.producers.seen_get_word.get() };
+            if !fits_between(*seen, put_word) {
+                *seen = h.get_word.load(Ordering::SeqCst);
+            }
+            if fits_between(*seen, put_word) {
+                let (tail, puts) = unpack(put_word);
+                self.write_item(tail, bytes);
                 // The commit: one store publishes the item and counts its
                 // task (one more put).
                 let new_tail = tail.wrapping_add(frame as u32);
@@ -585,17 +680,64 @@ impl RawQueue {
                 h.conds.not_empty.notify(false);
                 return Ok(());
             }
+            drop(guard);
             let Some(left) = deadline.left() else {
                 return Err(PutError::Full(()));
             };
             if spun {
-                guard = self.wait(&h.conds.not_full, guard, left).map_err(os)?;
+                self.sleep_unless(&h.conds.not_full, left, fits);
             } else {
                 spun = true;
-                drop(guard);
                 self.spin_until(fits);
-                guard = self.lock().map_err(os)?;
             }
+        }
+    }
+
+    /// Take the oldest item into `buf` if there is one, without the lock.
+    /// Returns the old and new head.
+    fn try_take(&self, buf: &mut Vec<u8>) -> Option<(u32, u32)> {
+        loop {
+            let (get_word, put_word) = self.header().words();
+            match self.take_from(get_word, put_word, buf) {
+                Take::Empty => return None,
+                Take::Lost => continue,
+                Take::Took { old_head, new_head } => return Some((old_head, new_head)),
+            }
+        }
+    }
+
+    /// One attempt to take the item at the head, as the two words (read in
+    /// that order) describe the queue: read it, then claim it with a
+    /// compare-and-swap of the consumers' word. If another consumer claimed
+    /// it first, the swap fails: what we read may then be bytes a producer
+    /// has since reused, and it is thrown away.
+    fn take_from(&self, get_word: u64, put_word: u64, buf: &mut Vec<u8>) -> Take {
+        let (items, used) = between(get_word, put_word);
+        if items == 0 {
+            return Take::Empty;
+        }
+        let (head, gets) = unpack(get_word);
+        let len = self.word(head).load(Ordering::Relaxed);
+        // Not a length this item can have: somebody took it and its bytes
+        // were reused. (Compare `len` first: a reused word may hold any
+        // value, and rounding it up could overflow.)
+        if len > u64::from(used) || frame_bytes(len) > u64::from(used) {
+            return Take::Lost;
+        }
+        self.read_item(head, len as usize, buf);
+        let new_head = head.wrapping_add(frame_bytes(len) as u32);
+        // The commit: one compare-and-swap removes the item.
+        match self.header().get_word.compare_exchange(
+            get_word,
+            pack(new_head, gets.wrapping_add(1)),
+            Ordering::SeqCst,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => Take::Took {
+                old_head: head,
+                new_head,
+            },
+            Err(_) => Take::Lost,
         }
     }
 
@@ -609,23 +751,9 @@ impl RawQueue {
         let ready = |h: &Header| h.items() > 0;
         let deadline = block.deadline();
         let mut spun = false;
-        let mut guard = self.lock()?;
         loop {
-            if ready(h) {
-                let (head, gets) = unpack(h.get_word.load(Ordering::Relaxed));
-                let mut len = [0u8; LEN_BYTES as usize];
-                self.copy_out(head, &mut len);
-                let len = u32::from_le_bytes(len);
-                buf.clear();
-                buf.resize(len as usize, 0);
-                self.copy_out(head.wrapping_add(LEN_BYTES as u32), buf);
-                // The commit: one store removes the item.
-                let new_head = head.wrapping_add(LEN_BYTES as u32).wrapping_add(len);
-                h.get_word
-                    .store(pack(new_head, gets.wrapping_add(1)), Ordering::Release);
-                let (tail, _) = unpack(h.put_word.load(Ordering::Relaxed));
-                self.release(&guard, head, new_head, tail);
-                drop(guard);
+            if let Some((old_head, new_head)) = self.try_take(buf) {
+                self.release(old_head, new_head);
                 h.conds.not_full.notify(true);
                 return Ok(());
             }
@@ -633,12 +761,10 @@ impl RawQueue {
                 return Err(GetError::Empty);
             };
             if spun {
-                guard = self.wait(&h.conds.not_empty, guard, left)?;
+                self.sleep_unless(&h.conds.not_empty, left, ready);
             } else {
                 spun = true;
-                drop(guard);
                 self.spin_until(ready);
-                guard = self.lock()?;
             }
         }
     }
@@ -676,7 +802,6 @@ impl RawQueue {
     /// passes; true if all were done (Python: `JoinableQueue.join()`).
     pub fn join_for(&self, timeout: Option<Duration>) -> bool {
         let h = self.header();
-        let cond = &h.conds.all_done;
         let deadline = match timeout {
             None => Deadline::Never,
             Some(t) => Block::For(t).deadline(),
@@ -685,22 +810,10 @@ impl RawQueue {
             if h.unfinished() == 0 {
                 return true;
             }
-            // Register, then look again: a task_done that empties the count
-            // after this point sees us registered and wakes us.
-            cond.waiters.fetch_add(1, Ordering::SeqCst);
-            let seq = cond.seq.load(Ordering::SeqCst);
-            let done = h.unfinished() == 0;
-            let left = deadline.left();
-            if !done && let Some(left) = left {
-                futex_wait(&cond.seq, seq, left);
-            }
-            cond.waiters.fetch_sub(1, Ordering::SeqCst);
-            if done {
-                return true;
-            }
-            if left.is_none() {
-                return h.unfinished() == 0;
-            }
+            let Some(left) = deadline.left() else {
+                return false;
+            };
+            self.sleep_unless(&h.conds.all_done, left, |h| h.unfinished() == 0);
         }
     }
 
@@ -715,12 +828,10 @@ impl RawQueue {
     }
 
     /// Bytes the queued items take in the data space at this moment,
-    /// including a 4-byte length per item (a snapshot).
+    /// including an 8-byte length word per item and the padding of each
+    /// item to whole 8-byte words (a snapshot).
     pub fn bytes_used(&self) -> usize {
-        match self.lock() {
-            Ok(_guard) => self.header().used() as usize,
-            Err(_) => self.header().used() as usize,
-        }
+        self.header().used() as usize
     }
 
     /// The item limit given at creation; 0 means none.
@@ -791,23 +902,51 @@ mod tests {
         assert_eq!(buf, b"after");
     }
 
-    /// A get that dies after copying the item out but before its commit
-    /// store leaves the item in the queue for the next consumer.
+    /// A get that dies after reading the item but before its commit
+    /// (the compare-and-swap) leaves the item in the queue for the next
+    /// consumer, and no lock held.
     #[test]
     fn get_killed_before_commit_loses_nothing() {
         let q = RawQueue::new(0, MIN_BUFFER_BYTES).expect("queue");
         q.put_bytes(b"dish", Block::No).expect("put");
         in_child(|| {
-            let guard = q.lock();
-            let mut copy = [0u8; 8];
-            q.copy_out(0, &mut copy);
-            std::mem::forget(guard);
+            let mut copy = Vec::new();
+            let (head, _) = unpack(q.header().get_word.load(Ordering::SeqCst));
+            let len = q.word(head).load(Ordering::Relaxed);
+            q.read_item(head, len as usize, &mut copy);
+            assert_eq!(copy, b"dish");
         });
         let mut buf = Vec::new();
         q.get_bytes(&mut buf, Block::No)
             .expect("the item is still there");
         assert_eq!(buf, b"dish");
-        assert_eq!(q.recoveries(), 1);
+        assert_eq!(q.recoveries(), 0);
+    }
+
+    /// A consumer that looked at the queue, then lost the race for the
+    /// head item (another consumer took it, and a producer reused its
+    /// bytes) claims nothing, whatever those bytes now hold: a length that
+    /// cannot be (even `u64::MAX`, which must not overflow) or a plausible
+    /// one.
+    #[test]
+    fn a_claim_lost_to_another_consumer_takes_nothing() {
+        let q = RawQueue::new(0, MIN_BUFFER_BYTES).expect("queue");
+        q.put_bytes(b"salad", Block::No).expect("put");
+        q.put_bytes(b"bread", Block::No).expect("put");
+        let (get_word, put_word) = q.header().words();
+        let mut buf = Vec::new();
+        q.get_bytes(&mut buf, Block::No).expect("get");
+        assert_eq!(buf, b"salad");
+        let (old_head, _) = unpack(get_word);
+        for reused in [u64::MAX, 3, 5, 0] {
+            q.word(old_head).store(reused, Ordering::Relaxed);
+            assert_eq!(q.take_from(get_word, put_word, &mut buf), Take::Lost);
+        }
+        q.get_bytes(&mut buf, Block::No).expect("get");
+        assert_eq!(buf, b"bread");
+        assert_eq!(q.take_from(get_word, put_word, &mut buf), Take::Lost);
+        let (get_word, put_word) = q.header().words();
+        assert_eq!(q.take_from(get_word, put_word, &mut buf), Take::Empty);
     }
 
     /// A put that dies after copying its item in but before its commit
@@ -820,8 +959,7 @@ mod tests {
         in_child(|| {
             let guard = q.lock();
             let (tail, _) = unpack(q.header().put_word.load(Ordering::Relaxed));
-            q.copy_in(tail, &4u32.to_le_bytes());
-            q.copy_in(tail.wrapping_add(LEN_BYTES as u32), b"half");
+            q.write_item(tail, b"half");
             std::mem::forget(guard);
         });
         assert_eq!(q.unfinished_tasks(), 1);
@@ -835,7 +973,12 @@ mod tests {
         q.task_done().expect("task_done");
         assert!(q.join_for(Some(Duration::ZERO)), "join returns");
         assert!(q.task_done().is_err(), "one task_done too many");
+        // The next put takes the lock over from the dead producer.
+        q.put_bytes(b"next", Block::For(Duration::from_secs(5)))
+            .expect("put after the producer died");
         assert_eq!(q.recoveries(), 1);
+        q.get_bytes(&mut buf, Block::No).expect("get");
+        assert_eq!(buf, b"next");
     }
 
     #[test]
@@ -858,7 +1001,7 @@ mod tests {
     #[test]
     fn positions_wrap_modulo_2_to_the_32() {
         let q = RawQueue::new(0, MIN_BUFFER_BYTES).expect("queue");
-        let start = u32::MAX - 100;
+        let start = u32::MAX - 103;
         let h = q.header();
         h.put_word.store(pack(start, u32::MAX), Ordering::Relaxed);
         h.get_word.store(pack(start, u32::MAX), Ordering::Relaxed);
