@@ -359,56 +359,85 @@ fn simple_queue_puts_gets_and_reports_empty() {
 
 // ---------------------------------------------------------------- stress
 
+/// Many producer and consumer processes on one queue. Producer `p` puts
+/// `make(p, seq)` for every `seq` below `each`; each consumer gets items
+/// until `stop`, hands every other item to its own copy of `check`, which
+/// asserts what it must and returns the item's id, and reports the ids.
+/// When the producers are done, one `stop` per consumer follows. Returns
+/// every id reported, sorted. A consumer whose assertion failed has exited
+/// with 1, and `finish` says so at once.
+fn exchange<T>(
+    q: &Queue<T>,
+    (producers, consumers, each): (u64, usize, u64),
+    make: fn(u64, u64) -> T,
+    stop: T,
+    check: impl FnMut(T) -> u64 + Clone + 'static,
+) -> Vec<u64>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + Clone + 'static,
+{
+    let reports: Queue<Vec<u64>> = Queue::new().unwrap();
+    let consumer_processes: Vec<Process> = (0..consumers)
+        .map(|_| {
+            let (q, reports, stop, mut check) =
+                (q.clone(), reports.clone(), stop.clone(), check.clone());
+            start(move || {
+                let mut got = Vec::new();
+                loop {
+                    let item = q.get().unwrap();
+                    if item == stop {
+                        break;
+                    }
+                    got.push(check(item));
+                }
+                reports.put(got).unwrap();
+            })
+        })
+        .collect();
+    let producer_processes: Vec<Process> = (0..producers)
+        .map(|p| {
+            let q = q.clone();
+            start(move || {
+                for seq in 0..each {
+                    q.put(make(p, seq)).unwrap();
+                }
+            })
+        })
+        .collect();
+    producer_processes.into_iter().for_each(finish);
+    for _ in 0..consumers {
+        q.put(stop.clone()).unwrap();
+    }
+    consumer_processes.into_iter().for_each(finish);
+    let mut all: Vec<u64> = (0..consumers)
+        .flat_map(|_| reports.get_timeout(LIMIT).unwrap())
+        .collect();
+    all.sort_unstable();
+    all
+}
+
 /// 4 producer processes × 4 consumer processes, 100,000 items from each
 /// producer: every item is received exactly once, and each consumer sees
 /// each producer's items in the order they were put (FIFO).
 #[test]
 fn four_producers_four_consumers_every_item_exactly_once() {
     const PRODUCERS: u64 = 4;
-    const CONSUMERS: usize = 4;
     const EACH: u64 = 100_000;
-    const STOP: u64 = u64::MAX;
     let q: Queue<u64> = Queue::with_maxsize(10_000).unwrap();
-    let reports: Queue<Vec<u64>> = Queue::new().unwrap();
-    let consumers: Vec<Process> = (0..CONSUMERS)
-        .map(|_| {
-            let (q, reports) = (q.clone(), reports.clone());
-            start(move || {
-                let mut got = Vec::new();
-                let mut last = [None::<u64>; PRODUCERS as usize];
-                loop {
-                    let item = q.get().unwrap();
-                    if item == STOP {
-                        break;
-                    }
-                    let (producer, seq) = ((item >> 32) as usize, item & 0xffff_ffff);
-                    assert!(last[producer].is_none_or(|l| l < seq), "FIFO per producer");
-                    last[producer] = Some(seq);
-                    got.push(item);
-                }
-                reports.put(got).unwrap();
-            })
-        })
-        .collect();
-    let producers: Vec<Process> = (0..PRODUCERS)
-        .map(|p| {
-            let q = q.clone();
-            start(move || {
-                for seq in 0..EACH {
-                    q.put((p << 32) | seq).unwrap();
-                }
-            })
-        })
-        .collect();
-    producers.into_iter().for_each(finish);
-    for _ in 0..CONSUMERS {
-        q.put(STOP).unwrap();
-    }
-    let mut all: Vec<u64> = (0..CONSUMERS)
-        .flat_map(|_| reports.get_timeout(LIMIT).unwrap())
-        .collect();
-    consumers.into_iter().for_each(finish);
-    all.sort_unstable();
+    let mut last = [None::<u64>; PRODUCERS as usize];
+    let fifo = move |item: u64| {
+        let (producer, seq) = ((item >> 32) as usize, item & 0xffff_ffff);
+        assert!(last[producer].is_none_or(|l| l < seq), "FIFO per producer");
+        last[producer] = Some(seq);
+        item
+    };
+    let all = exchange(
+        &q,
+        (PRODUCERS, 4, EACH),
+        |p, seq| (p << 32) | seq,
+        u64::MAX,
+        fifo,
+    );
     let expected: Vec<u64> = (0..PRODUCERS)
         .flat_map(|p| (0..EACH).map(move |seq| (p << 32) | seq))
         .collect();
@@ -425,7 +454,6 @@ fn four_producers_four_consumers_every_item_exactly_once() {
 #[test]
 fn items_arrive_whole_while_a_small_ring_is_reused() {
     const PRODUCERS: u64 = 2;
-    const CONSUMERS: usize = 3;
     const EACH: u64 = 25_000;
     /// The bytes of item `id`: its id, then a length and pattern of its own.
     fn item(id: u64) -> Vec<u8> {
@@ -436,46 +464,13 @@ fn items_arrive_whole_while_a_small_ring_is_reused() {
     }
     let q: Queue<Vec<u8>> = Queue::with_buffer(0, 2 << 20).unwrap();
     assert_eq!(q.raw().buffer_bytes(), 2 << 20);
-    let reports: Queue<Vec<u64>> = Queue::new().unwrap();
-    let consumers: Vec<Process> = (0..CONSUMERS)
-        .map(|_| {
-            let (q, reports) = (q.clone(), reports.clone());
-            start(move || {
-                let mut got = Vec::new();
-                loop {
-                    let bytes = q.get().unwrap();
-                    if bytes.is_empty() {
-                        break;
-                    }
-                    let id = u64::from_le_bytes(bytes[..8].try_into().unwrap());
-                    assert!(bytes == item(id), "item {id} arrived damaged");
-                    got.push(id);
-                }
-                reports.put(got).unwrap();
-            })
-        })
-        .collect();
-    let producers: Vec<Process> = (0..PRODUCERS)
-        .map(|p| {
-            let q = q.clone();
-            start(move || {
-                for seq in 0..EACH {
-                    q.put(item(p * EACH + seq)).unwrap();
-                }
-            })
-        })
-        .collect();
-    producers.into_iter().for_each(finish);
-    for _ in 0..CONSUMERS {
-        q.put(Vec::new()).unwrap();
-    }
-    // A consumer that found a damaged item has failed its assertion and
-    // exited with 1: `finish` says so at once.
-    consumers.into_iter().for_each(finish);
-    let mut all: Vec<u64> = (0..CONSUMERS)
-        .flat_map(|_| reports.get_timeout(LIMIT).unwrap())
-        .collect();
-    all.sort_unstable();
+    let whole = |bytes: Vec<u8>| {
+        let id = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+        assert!(bytes == item(id), "item {id} arrived damaged");
+        id
+    };
+    let make = |p, seq| item(p * EACH + seq);
+    let all = exchange(&q, (PRODUCERS, 3, EACH), make, Vec::new(), whole);
     assert_eq!(
         all.len() as u64,
         PRODUCERS * EACH,
