@@ -693,19 +693,6 @@ impl RawQueue {
         }
     }
 
-    /// Take the oldest item into `buf` if there is one, without the lock.
-    /// Returns the old and new head.
-    fn try_take(&self, buf: &mut Vec<u8>) -> Option<(u32, u32)> {
-        loop {
-            let (get_word, put_word) = self.header().words();
-            match self.take_from(get_word, put_word, buf) {
-                Take::Empty => return None,
-                Take::Lost => continue,
-                Take::Took { old_head, new_head } => return Some((old_head, new_head)),
-            }
-        }
-    }
-
     /// One attempt to take the item at the head, as the two words (read in
     /// that order) describe the queue: read it, then claim it with a
     /// compare-and-swap of the consumers' word. If another consumer claimed
@@ -752,10 +739,16 @@ impl RawQueue {
         let deadline = block.deadline();
         let mut spun = false;
         loop {
-            if let Some((old_head, new_head)) = self.try_take(buf) {
-                self.release(old_head, new_head);
-                h.conds.not_full.notify(true);
-                return Ok(());
+            let (get_word, put_word) = h.words();
+            match self.take_from(get_word, put_word, buf) {
+                Take::Took { old_head, new_head } => {
+                    self.release(old_head, new_head);
+                    h.conds.not_full.notify(true);
+                    return Ok(());
+                }
+                // Another consumer was quicker: look again at once.
+                Take::Lost => continue,
+                Take::Empty => {}
             }
             let Some(left) = deadline.left() else {
                 return Err(GetError::Empty);
