@@ -859,20 +859,56 @@ impl RawQueue {
 mod tests {
     use super::*;
 
+    /// Runs `body` in a forked child and fails the test unless the child
+    /// exits with status 0. A panic in `body` (a failed assertion) ends the
+    /// child with status 1 and its message comes back through a pipe, so the
+    /// test fails with it; a signal or another status fails the test too.
     fn in_child(body: impl FnOnce()) {
-        // SAFETY: the child only runs `body` (lock operations on shared
-        // memory) and leaves with _exit, never returning into the harness.
+        use std::io::Read;
+        use std::os::fd::{FromRawFd, OwnedFd};
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: fresh descriptors from the kernel, each owned only here.
+        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // SAFETY: the child only runs `body` (operations on shared memory)
+        // under catch_unwind and leaves with _exit, never returning into the
+        // harness.
         match unsafe { libc::fork() } {
             0 => {
-                body();
+                drop(r);
+                let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                    Ok(()) => 0,
+                    Err(payload) => {
+                        let message = payload
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| payload.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        let mut w = std::fs::File::from(w);
+                        let _ = std::io::Write::write_all(&mut w, message.as_bytes());
+                        1
+                    }
+                };
                 // SAFETY: ends the child without running destructors.
-                unsafe { libc::_exit(0) }
+                unsafe { libc::_exit(code) }
             }
             -1 => panic!("fork failed"),
             pid => {
+                drop(w);
+                let mut message = String::new();
+                let _ = std::fs::File::from(r).read_to_string(&mut message);
                 let mut status = 0;
                 // SAFETY: waits for our own child.
                 assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+                if libc::WIFSIGNALED(status) {
+                    panic!("the child was killed by signal {}", libc::WTERMSIG(status));
+                }
+                let code = libc::WEXITSTATUS(status);
+                assert!(
+                    libc::WIFEXITED(status) && code == 0,
+                    "the child failed with exit status {code}: {message}"
+                );
             }
         }
     }

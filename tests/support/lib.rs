@@ -250,6 +250,24 @@ impl Running {
             .stdout(writer)
             .stderr(err_writer)
             .process_group(0);
+        // Start it with every signal at its default action, as a reader's
+        // shell does. An *ignored* signal survives `exec` (std resets only the
+        // signal mask and SIGPIPE), and a job started with `&` from a
+        // non-interactive shell ignores SIGINT and SIGQUIT: under
+        // `cargo test ... &`, an example sent SIGINT by a test would go on
+        // running (issue 17).
+        // SAFETY: runs in the forked child before exec; `signal` is
+        // async-signal-safe and touches no memory of ours.
+        unsafe {
+            command.pre_exec(|| {
+                for signal in 1..32 {
+                    if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+                        libc::signal(signal, libc::SIG_DFL);
+                    }
+                }
+                Ok(())
+            });
+        }
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {label}: {e}"));
