@@ -38,6 +38,26 @@ fn finish(mut p: Process) {
     assert_eq!(p.exitcode(), Some(0), "child failed");
 }
 
+/// [`finish`] for a process of a long run whose children count every item
+/// they move in `progress`: it fails only when nothing has moved for
+/// `LIMIT`, however long the whole run takes (a loaded machine only slows
+/// it down; a hang stops the count).
+fn finish_while_moving(mut p: Process, progress: &AtomicU64) {
+    let mut seen = progress.load(Ordering::SeqCst);
+    let mut since = Instant::now();
+    while !p.join_timeout(Duration::from_secs(1)).expect("join") {
+        let now = progress.load(Ordering::SeqCst);
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        }
+        assert!(
+            since.elapsed() < LIMIT,
+            "child hangs: no item moved for {LIMIT:?} ({seen} moved)"
+        );
+    }
+    assert_eq!(p.exitcode(), Some(0), "child failed");
+}
+
 /// A counter in memory shared with forked children.
 struct SharedCounter(*const AtomicU64);
 
@@ -131,11 +151,37 @@ fn get_timeout_returns_the_item_put_by_another_process() {
     finish(child);
 }
 
+/// The system call process `pid` (one thread) is in, as the kernel shows
+/// it in /proc/PID/syscall: its number and arguments, or "running".
+fn syscall(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default()
+}
+
+/// Waits (at most `LIMIT`) until process `pid` is blocked inside the
+/// queue's wait: it is counted by `waiting` (the queue's count of
+/// registered sleepers, which only a caller past its spinning and before
+/// its futex sleep adds to) and the kernel shows it in the `futex` call,
+/// the same call before and after that count was read.
+fn until_blocked(pid: i32, waiting: impl Fn() -> usize) {
+    let futex = format!("{} ", libc::SYS_futex);
+    let since = Instant::now();
+    loop {
+        let before = syscall(pid);
+        let counted = waiting() >= 1;
+        if counted && before.starts_with(&futex) && syscall(pid) == before {
+            return;
+        }
+        assert!(since.elapsed() < LIMIT, "pid {pid} never blocked: {before}");
+        std::thread::yield_now();
+    }
+}
+
 #[test]
 fn blocking_get_wakes_up_when_another_process_puts() {
     let q: Queue<String> = Queue::new().unwrap();
     let q2 = q.clone();
     let child = start(move || assert_eq!(q2.get().unwrap(), "salad"));
+    until_blocked(child.pid().unwrap(), || q.raw().waiting_getters());
     q.put("salad".into()).unwrap();
     finish(child);
 }
@@ -148,6 +194,8 @@ fn blocking_put_on_a_full_queue_wakes_up_when_another_process_gets() {
     let child = start(move || {
         q2.put(2).unwrap(); // waits for room
     });
+    until_blocked(child.pid().unwrap(), || q.raw().waiting_putters());
+    assert_eq!(q.qsize(), 1, "the child's item is not in yet");
     assert_eq!(q.get().unwrap(), 1);
     assert_eq!(q.get_timeout(LIMIT).unwrap(), 2);
     finish(child);
@@ -365,7 +413,8 @@ fn simple_queue_puts_gets_and_reports_empty() {
 /// asserts what it must and returns the item's id, and reports the ids.
 /// When the producers are done, one `stop` per consumer follows. Returns
 /// every id reported, sorted. A consumer whose assertion failed has exited
-/// with 1, and `finish` says so at once.
+/// with 1, and `finish` says so at once. Producers and consumers count what
+/// they move, and a run counts as hung only when that count stands still.
 fn exchange<T>(
     q: &Queue<T>,
     (producers, consumers, each): (u64, usize, u64),
@@ -377,14 +426,18 @@ where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + Clone + 'static,
 {
     let reports: Queue<Vec<u64>> = Queue::new().unwrap();
+    let moved = SharedCounter::new();
+    let counter = moved.0;
     let consumer_processes: Vec<Process> = (0..consumers)
         .map(|_| {
             let (q, reports, stop, mut check) =
                 (q.clone(), reports.clone(), stop.clone(), check.clone());
             start(move || {
+                let moved = SharedCounter(counter);
                 let mut got = Vec::new();
                 loop {
                     let item = q.get().unwrap();
+                    moved.get().fetch_add(1, Ordering::Relaxed);
                     if item == stop {
                         break;
                     }
@@ -398,12 +451,15 @@ where
         .map(|p| {
             let q = q.clone();
             start(move || {
+                let moved = SharedCounter(counter);
                 for seq in 0..each {
                     q.put(make(p, seq)).unwrap();
+                    moved.get().fetch_add(1, Ordering::Relaxed);
                 }
             })
         })
         .collect();
+    let finish = |p| finish_while_moving(p, moved.get());
     producer_processes.into_iter().for_each(finish);
     for _ in 0..consumers {
         q.put(stop.clone()).unwrap();
@@ -521,35 +577,15 @@ fn many_threads_put_and_get_every_item_exactly_once() {
 
 // ---------------------------------------------------------- dying workers
 
-/// Whether process `pid` is asleep in the kernel (state `S` in
-/// /proc/PID/stat): used to know a consumer is blocked inside `get`.
-fn sleeping(pid: i32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let state = stat
-        .rsplit(')')
-        .next()
-        .and_then(|s| s.trim().chars().next());
-    state == Some('S')
-}
-
 #[test]
 fn a_consumer_killed_while_blocked_in_get_does_not_hang_the_others() {
     let q: JoinableQueue<u32> = JoinableQueue::new().unwrap();
-    let (mut ready_r, mut ready_w) = std::io::pipe().unwrap();
     let q2 = q.clone();
     let mut victim = start(move || {
-        ready_w.write_all(b"!").unwrap();
         let _ = q2.get(); // blocks: nothing is ever put before it dies
         std::process::abort();
     });
-    let mut byte = [0];
-    ready_r.read_exact(&mut byte).unwrap();
-    let pid = victim.pid().unwrap();
-    let since = Instant::now();
-    while !sleeping(pid) {
-        assert!(since.elapsed() < LIMIT, "consumer never blocked");
-        std::thread::yield_now();
-    }
+    until_blocked(victim.pid().unwrap(), || q.raw().waiting_getters());
     victim.kill().unwrap();
     victim.join().unwrap();
     assert_eq!(victim.exitcode(), Some(-9));
@@ -622,6 +658,7 @@ fn a_consumer_killed_mid_stream_does_not_stop_the_rest() {
     q.put(u32::MAX).unwrap();
     finish(survivor);
     victim.join().unwrap();
+    assert_eq!(victim.exitcode(), Some(-9), "killed, not failed before");
     // Both count every item they take; the victim may have died between a
     // `get` and its count, so at most one item goes uncounted.
     let counted = counted.get().load(Ordering::SeqCst);

@@ -815,6 +815,23 @@ impl RawQueue {
         self.header().unfinished() as usize
     }
 
+    /// How many callers (threads of any process) are asleep, or about to
+    /// sleep, in a blocking `get` of this queue: they have registered as
+    /// waiters, so the next `put` wakes one of them (a snapshot; no Python
+    /// equivalent). Callers still spinning before they sleep are not
+    /// counted; a process killed while waiting stays counted. Tests use it
+    /// to know a getter is blocked before they put.
+    pub fn waiting_getters(&self) -> usize {
+        self.header().conds.not_empty.waiters.load(Ordering::SeqCst) as usize
+    }
+
+    /// How many callers are asleep, or about to sleep, in a blocking `put`
+    /// of this queue, waiting for room (a snapshot; see
+    /// [`RawQueue::waiting_getters`]).
+    pub fn waiting_putters(&self) -> usize {
+        self.header().conds.not_full.waiters.load(Ordering::SeqCst) as usize
+    }
+
     /// Items in the queue at this moment (a snapshot).
     pub fn qsize(&self) -> usize {
         self.header().items() as usize
