@@ -148,6 +148,25 @@ pub struct OsError {
     pub errno: i32,
 }
 
+/// Why a queue could not be made with the data space asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateError {
+    /// More than [`MAX_BUFFER_BYTES`] (2 GiB) was asked for: positions in
+    /// the ring are counted in 32 bits. (Python's pipe-based queue has no
+    /// such size.)
+    #[error("a queue's data space can be at most {max} bytes, not {requested}")]
+    BufferTooLarge {
+        /// The bytes asked for.
+        requested: usize,
+        /// The most a queue can have.
+        max: usize,
+    },
+    /// A system call failed.
+    #[error(transparent)]
+    Os(#[from] OsError),
+}
+
 /// Why a `put` failed. Every variant hands the item back
 /// ([`PutError::into_inner`]).
 pub enum PutError<T> {
@@ -301,24 +320,34 @@ impl<T> Queue<T> {
     /// An unbounded queue (Python: `Queue()`), with a data space of
     /// [`DEFAULT_BUFFER_BYTES`] (1 GiB of address space, used as needed).
     pub fn new() -> Result<Self, OsError> {
-        Self::with_buffer(0, DEFAULT_BUFFER_BYTES)
+        Self::with_maxsize(0)
     }
 
     /// A queue that holds at most `maxsize` items (Python:
     /// `Queue(maxsize)`); 0 means no limit.
     pub fn with_maxsize(maxsize: usize) -> Result<Self, OsError> {
-        Self::with_buffer(maxsize, DEFAULT_BUFFER_BYTES)
+        Ok(Self::from_raw(RawQueue::with_capacity(
+            maxsize,
+            DEFAULT_BUFFER_BYTES,
+        )?))
     }
 
     /// A queue of at most `maxsize` items (0: no limit) whose serialized
-    /// items share a data space of `buffer_bytes` bytes (rounded up to whole
-    /// MiB, at least 1 MiB). When the items fill the data space the queue
-    /// counts as full for the next item that does not fit.
-    pub fn with_buffer(maxsize: usize, buffer_bytes: usize) -> Result<Self, OsError> {
-        Ok(Queue {
-            raw: RawQueue::new(maxsize, buffer_bytes)?,
+    /// items share a data space of `buffer_bytes` bytes, rounded up to the
+    /// next power of two and to at least [`MIN_BUFFER_BYTES`] (1 MiB), as
+    /// [`RawQueue::new`] does; asking for more than [`MAX_BUFFER_BYTES`]
+    /// (2 GiB) is [`CreateError::BufferTooLarge`]. When the items fill the
+    /// data space the queue counts as full for the next item that does not
+    /// fit.
+    pub fn with_buffer(maxsize: usize, buffer_bytes: usize) -> Result<Self, CreateError> {
+        Ok(Self::from_raw(RawQueue::new(maxsize, buffer_bytes)?))
+    }
+
+    fn from_raw(raw: RawQueue) -> Self {
+        Queue {
+            raw,
             _items: PhantomData,
-        })
+        }
     }
 
     /// Number of items in the queue at this moment (Python: `qsize()`).
@@ -475,7 +504,7 @@ impl<T> JoinableQueue<T> {
     }
 
     /// Like [`Queue::with_buffer`].
-    pub fn with_buffer(maxsize: usize, buffer_bytes: usize) -> Result<Self, OsError> {
+    pub fn with_buffer(maxsize: usize, buffer_bytes: usize) -> Result<Self, CreateError> {
         Queue::with_buffer(maxsize, buffer_bytes).map(|queue| JoinableQueue { queue })
     }
 

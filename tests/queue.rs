@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, raise};
-use washup::queue::{GetError, PutError, TaskDoneError};
+use washup::queue::{CreateError, GetError, PutError, TaskDoneError};
 use washup::{JoinableQueue, Process, Queue, SimpleQueue};
 use washup_tests::run_example;
 
@@ -368,6 +368,32 @@ fn an_item_larger_than_the_buffer_is_too_big() {
             assert!(size > capacity);
         }
         other => panic!("expected TooBig, got {other:?}"),
+    }
+}
+
+/// The data space is rounded up to a power of two of at least 1 MiB, and
+/// what cannot be had (more than 2 GiB) is refused, not cut down.
+#[test]
+fn with_buffer_rounds_up_to_a_power_of_two_and_refuses_more_than_2_gib() {
+    const MIB: usize = 1 << 20;
+    for (asked, got) in [
+        (0, MIB),
+        (MIB + 1, 2 * MIB),
+        (3 * MIB, 4 * MIB),
+        (2048 * MIB, 2048 * MIB),
+    ] {
+        let q: Queue<u8> = Queue::with_buffer(0, asked).unwrap();
+        assert_eq!(q.raw().buffer_bytes(), got, "asked for {asked}");
+    }
+    for asked in [2048 * MIB + 1, 4096 * MIB, usize::MAX] {
+        let refused = JoinableQueue::<u8>::with_buffer(0, asked).map(|_| ());
+        assert_eq!(
+            refused,
+            Err(CreateError::BufferTooLarge {
+                requested: asked,
+                max: 2048 * MIB
+            })
+        );
     }
 }
 

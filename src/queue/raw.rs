@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{GetError, OsError, PutError, TaskDoneError};
+use super::{CreateError, GetError, OsError, PutError, TaskDoneError};
 
 /// Bytes of shared data space a queue reserves when you do not say
 /// otherwise: 1 GiB of *address space*. Pages cost memory only once an item
@@ -22,7 +22,9 @@ pub const DEFAULT_BUFFER_BYTES: usize = 1 << 30;
 /// The smallest data space a queue accepts (one 1 MiB chunk).
 pub const MIN_BUFFER_BYTES: usize = CHUNK as usize;
 
-/// The largest data space a queue accepts (2 GiB).
+/// The largest data space a queue accepts (2 GiB): positions in the ring
+/// are counted in 32 bits. Asking for more is
+/// [`CreateError::BufferTooLarge`].
 pub const MAX_BUFFER_BYTES: usize = 1 << 31;
 
 /// Room taken by the header page at the start of the mapping.
@@ -356,12 +358,30 @@ impl Drop for Guard<'_> {
 
 impl RawQueue {
     /// A new queue holding at most `maxsize` items (0: no limit) in a data
-    /// space of `buffer_bytes` bytes, rounded up to a power of two between
-    /// 1 MiB and 2 GiB.
-    pub fn new(maxsize: usize, buffer_bytes: usize) -> Result<Self, OsError> {
-        let capacity = buffer_bytes
-            .clamp(MIN_BUFFER_BYTES, MAX_BUFFER_BYTES)
-            .next_power_of_two();
+    /// space of `buffer_bytes` bytes, rounded up to the next power of two
+    /// and to at least [`MIN_BUFFER_BYTES`] (1 MiB);
+    /// [`RawQueue::buffer_bytes`] tells the size it got. More than
+    /// [`MAX_BUFFER_BYTES`] (2 GiB) is refused with
+    /// [`CreateError::BufferTooLarge`].
+    pub fn new(maxsize: usize, buffer_bytes: usize) -> Result<Self, CreateError> {
+        if buffer_bytes > MAX_BUFFER_BYTES {
+            return Err(CreateError::BufferTooLarge {
+                requested: buffer_bytes,
+                max: MAX_BUFFER_BYTES,
+            });
+        }
+        Ok(Self::with_capacity(
+            maxsize,
+            buffer_bytes.max(MIN_BUFFER_BYTES).next_power_of_two(),
+        )?)
+    }
+
+    /// [`RawQueue::new`] with a data space of exactly `capacity` bytes, a
+    /// power of two from [`MIN_BUFFER_BYTES`] to [`MAX_BUFFER_BYTES`].
+    pub(super) fn with_capacity(maxsize: usize, capacity: usize) -> Result<Self, OsError> {
+        debug_assert!(
+            capacity.is_power_of_two() && (MIN_BUFFER_BYTES..=MAX_BUFFER_BYTES).contains(&capacity)
+        );
         let len = HEADER_BYTES + capacity;
         // SAFETY: an anonymous shared mapping at an address of the kernel's
         // choosing; no existing memory is affected. MAP_NORESERVE: pages are
