@@ -65,6 +65,15 @@ pub enum JoinError {
         /// The thread's name.
         name: String,
     },
+    /// The thread tried to join itself through its own handle, which would
+    /// wait for ever (Python: `RuntimeError: cannot join current thread`).
+    /// Checked before any waiting, by [`Handle::join`] and
+    /// [`Handle::join_timeout`] alike.
+    #[error("thread {name} cannot join itself")]
+    JoinsItself {
+        /// The thread's name.
+        name: String,
+    },
 }
 
 /// The number the next default name will use (Python numbers threads from 1).
@@ -186,8 +195,10 @@ impl<T> Handle<T> {
     ///
     /// [`JoinError::Panicked`] if the closure panicked,
     /// [`JoinError::AlreadyJoined`] if a [`join_timeout`](Self::join_timeout)
-    /// already took the result.
+    /// already took the result, [`JoinError::JoinsItself`] when called on
+    /// the thread's own handle (std's `JoinHandle::join` panics there).
     pub fn join(mut self) -> Result<T, JoinError> {
+        self.not_itself()?;
         self.take_result()
     }
 
@@ -202,8 +213,10 @@ impl<T> Handle<T> {
     ///
     /// [`JoinError::Panicked`] if the closure panicked,
     /// [`JoinError::AlreadyJoined`] if an earlier call already returned the
-    /// value.
+    /// value, [`JoinError::JoinsItself`] at once (without waiting) when
+    /// called on the thread's own handle.
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<Option<T>, JoinError> {
+        self.not_itself()?;
         if self.inner.is_none() {
             return Err(JoinError::AlreadyJoined {
                 name: self.name.clone(),
@@ -213,6 +226,16 @@ impl<T> Handle<T> {
             Err(RecvTimeoutError::Timeout) => Ok(None),
             Err(RecvTimeoutError::Disconnected) | Ok(()) => self.take_result().map(Some),
         }
+    }
+
+    /// Refuses a join from the thread itself: it would wait for its own end.
+    fn not_itself(&self) -> Result<(), JoinError> {
+        if thread::current().id() == self.thread.id() {
+            return Err(JoinError::JoinsItself {
+                name: self.name.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn take_result(&mut self) -> Result<T, JoinError> {

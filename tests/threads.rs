@@ -116,6 +116,27 @@ fn the_value_is_handed_out_once() {
     ));
 }
 
+/// A thread handed its own handle cannot join itself: `join_timeout` says
+/// so at once, as `join` does, instead of waiting out its timeout.
+#[test]
+fn a_thread_joining_itself_is_refused_with_or_without_a_timeout() {
+    let (give, mine) = crossbeam_channel::bounded::<washup::thread::Handle<()>>(1);
+    let (report, reported) = crossbeam_channel::bounded::<String>(1);
+    let handle = spawn_named("dryer", move || {
+        let mut me = mine.recv().expect("the test sends my handle");
+        let with_timeout = me.join_timeout(LIMIT);
+        let plain = me.join();
+        let _ = report.send(format!("{with_timeout:?}|{plain:?}"));
+    })
+    .expect("spawn");
+    give.send(handle).expect("the thread waits for it");
+    let text = reported.recv_timeout(LIMIT).expect("the thread reports");
+    assert_eq!(
+        text,
+        r#"Err(JoinsItself { name: "dryer" })|Err(JoinsItself { name: "dryer" })"#
+    );
+}
+
 fn number(name: &str) -> u64 {
     name.strip_prefix("Thread-")
         .and_then(|n| n.parse().ok())
