@@ -12,7 +12,8 @@
 //! - A moment is a line of the example's output (for example "Washing
 //!   salad dish"): the test reads the output until that line, then signals.
 //!   The empty moment means "at once": right after the program started.
-//!   `LINE => COMMAND` also waits until a process running COMMAND has
+//!   `LINE => COMMAND` also waits until a process whose command line
+//!   starts with COMMAND has
 //!   started below us (for a child no line announces).
 //!   Each case's flags keep `main` busy for a long time after its moments,
 //!   so the signal is what ends it (checked), and they make any process
@@ -290,7 +291,7 @@ impl Run {
         }
     }
 
-    /// Waits until a process whose command line contains `command` runs
+    /// Waits until a process whose command line starts with `command` runs
     /// below us. No line of output marks the moment a child has started, so
     /// this looks in `/proc` until it has (every 5 ms, at most
     /// [`LINE_LIMIT`]): a condition checked, not a guess at a duration.
@@ -298,7 +299,7 @@ impl Run {
         let deadline = Instant::now() + LINE_LIMIT;
         while !descendants()
             .values()
-            .any(|p| p.state != 'Z' && p.command.contains(command))
+            .any(|p| p.state != 'Z' && p.command.starts_with(command))
         {
             if Instant::now() > deadline {
                 self.fail(&format!("no {command:?} started within {LINE_LIMIT:?}"));
@@ -526,7 +527,7 @@ fn threads_or_processes_leaves_nothing() {
     let busy = case(
         "threads-or-processes",
         &["--dishes", "200000", "--answers", "2", "--wait-ms", "60000"],
-        &["", "2 threads", "2 processes => sleep"],
+        &["", "2 threads", "2 processes => sleep "],
     );
     let plain = case("threads-or-processes", &["--dishes", "200000"], &[]);
     check(&plain, &busy);
@@ -539,7 +540,7 @@ fn thread_io_leaves_nothing() {
     let busy = case(
         "thread-io",
         &["--neighbours", "2", "--wait-ms", "60000"],
-        &["", "-- one after another -- => sleep"],
+        &["", "-- one after another -- => sleep "],
     );
     check(&case("thread-io", &[], &[]), &busy);
 }
