@@ -174,3 +174,32 @@ fn one_of_a_thing_is_singular() {
         assert!(run.output.contains(line), "{line:?} in {}", run.output);
     }
 }
+
+#[test]
+fn waiting_counts_only_puts_that_found_the_rack_full() {
+    // Three heavy dishes on a rack with three places: no put finds it full,
+    // however long each put takes to copy a MiB, so the washer never
+    // waited for room.
+    let s = summary(&[
+        "--policy",
+        "wait",
+        "--dishes",
+        "3",
+        "--rack",
+        "3",
+        "--dish-kib",
+        "1024",
+    ]);
+    assert_eq!(s["washer waited for room"], "0.0 ms in total", "{s:?}");
+    // One dryer at 200 ms a dish: the fifth and sixth dishes find the
+    // rack full and wait for her.
+    let s = summary(&[
+        "--policy", "wait", "--dishes", "6", "--rack", "3", "--dryers", "1", "--dry-ms", "200",
+    ]);
+    let waited: f64 = s["washer waited for room"]
+        .split_whitespace()
+        .next()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("{s:?}"));
+    assert!(waited >= 100.0, "{s:?}");
+}
