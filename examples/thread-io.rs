@@ -28,8 +28,14 @@ struct Args {
 /// Asks neighbour `n` for a towel and waits for the answer on a pipe.
 fn ask(n: u32, wait: Duration) -> std::io::Result<String> {
     let seconds = format!("{:.3}", wait.as_secs_f64());
-    let answer = Command::new("sh")
-        .args(["-c", r#"sleep "$1"; echo "towel $2""#, "neighbour"])
+    // `setpriv --pdeathsig KILL CMD`: the kernel kills CMD if its parent
+    // dies, so no neighbour waits on after we are gone.
+    let answer = Command::new("setpriv")
+        .args(["--pdeathsig", "KILL", "sh", "-c"])
+        .args([
+            r#"setpriv --pdeathsig KILL sleep "$1"; echo "towel $2""#,
+            "neighbour",
+        ])
         .args([seconds, n.to_string()])
         .output()?; // blocks until the answer (and the child's exit) arrive
     Ok(format!(

@@ -117,8 +117,14 @@ fn with_processes(
 /// right answer came.
 fn wait_for(n: u32, wait: Duration) -> io::Result<u32> {
     let seconds = format!("{:.3}", wait.as_secs_f64());
-    let out = Command::new("sh")
-        .args(["-c", r#"sleep "$1"; echo "answer $2""#, "server"])
+    // `setpriv --pdeathsig KILL CMD`: the kernel kills CMD if its parent
+    // dies, so no server waits on after we are gone.
+    let out = Command::new("setpriv")
+        .args(["--pdeathsig", "KILL", "sh", "-c"])
+        .args([
+            r#"setpriv --pdeathsig KILL sleep "$1"; echo "answer $2""#,
+            "server",
+        ])
         .args([seconds, n.to_string()])
         .output()?; // this thread blocks here, using no CPU
     Ok(u32::from(

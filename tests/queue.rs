@@ -802,8 +802,18 @@ fn backpressure_refuses_what_cannot_end() {
         (&["--rack", "0"][..], "0 is not in 1..=1000"),
         (&["--dish-kib", "99999999999"], "not in 0..=524288"),
         (
-            &["--policy", "pile", "--dishes", "100000"],
+            &["--policy", "pile", "--dishes", "10000", "--dish-kib", "64"],
             "more than this program's 512 MiB",
+        ),
+        (&["--dishes", "10001"], "not in 0..=10000"),
+        (
+            &["--policy", "wait", "--put-timeout-ms", "5"],
+            "--put-timeout-ms is for --policy drop",
+        ),
+        (&["--policy", "pile", "--rack", "3"], "a pile has no limit"),
+        (
+            &["--policy", "wait", "--overlap"],
+            "the dryers always work alongside",
         ),
         (
             &["--policy", "wait", "--get-timeout-ms", "50"],

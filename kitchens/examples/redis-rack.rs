@@ -143,12 +143,24 @@ fn reaper(url: &str, rack: &str) -> Outcome {
     Ok(())
 }
 
-/// Starts this program again, as another role at the same rack.
+/// Starts this program again, as another role at the same rack. The role
+/// dies with the kitchen: if the kitchen is killed, nothing plays on.
 fn start(args: &Args, role: &[&str]) -> std::io::Result<Child> {
-    Command::new(std::env::current_exe()?)
+    use std::os::unix::process::CommandExt as _;
+    let mut command = Command::new(std::env::current_exe()?);
+    command
         .args(["--redis", &args.redis, "--rack", &args.rack])
-        .args(role)
-        .spawn()
+        .args(role);
+    // SAFETY: between fork and exec the closure only calls prctl(2), which
+    // is async-signal-safe, and allocates nothing. The kitchen starts roles
+    // from its main thread, which lives until the kitchen ends.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
+    command.spawn()
 }
 
 /// Waits for a role; an error unless it ended with exit status 0.
