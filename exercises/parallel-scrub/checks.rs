@@ -3,6 +3,8 @@
 //! (run one after another, they would wait at it forever, and the check's
 //! time limit turns that into a failure).
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::{Barrier, Mutex, OnceLock};
 use std::thread::{self, ThreadId};
@@ -28,6 +30,7 @@ fn stack(n: u64) -> Vec<u64> {
 
 #[test]
 fn the_total_is_what_one_thread_computes() {
+    let _verdict = support::Verdict::on_return();
     for (n, workers) in [(1000, 1), (1000, 2), (1000, 3), (10_001, 4), (97, 8)] {
         let s = stack(n);
         assert_eq!(
@@ -50,6 +53,7 @@ fn mix_and_record(dish: u64) -> u64 {
 
 #[test]
 fn every_worker_scrubs_on_its_own_thread() {
+    let _verdict = support::Verdict::on_return();
     let s = stack(4000);
     assert_eq!(scrub(&s, 4, mix_and_record), one_thread(&s));
     let seen = SEEN
@@ -83,12 +87,14 @@ fn mix_after_meeting(dish: u64) -> u64 {
 
 #[test]
 fn the_workers_run_at_the_same_time() {
+    let _verdict = support::Verdict::on_return();
     let s = stack(3000);
     assert_eq!(scrub(&s, 3, mix_after_meeting), one_thread(&s));
 }
 
 #[test]
 fn small_and_empty_stacks_work() {
+    let _verdict = support::Verdict::on_return();
     assert_eq!(scrub(&[], 4, mix), 0);
     let s = stack(3);
     assert_eq!(scrub(&s, 8, mix), one_thread(&s));

@@ -173,6 +173,7 @@ fn run(n: usize, dryers: usize) -> Run {
 
 #[test]
 fn every_dish_is_dried_exactly_once() {
+    let _verdict = support::Verdict::on_return();
     let run = run(200, 3);
     let mut dried: Vec<String> = run.calls().into_iter().map(|(_, _, d)| d).collect();
     dried.sort();
@@ -194,6 +195,7 @@ fn every_dish_is_dried_exactly_once() {
 
 #[test]
 fn there_is_one_list_per_dryer() {
+    let _verdict = support::Verdict::on_return();
     for dryers in [1, 2, 5] {
         let run = run(10 * dryers, dryers);
         assert_eq!(
@@ -214,6 +216,7 @@ fn there_is_one_list_per_dryer() {
 
 #[test]
 fn each_dryer_dries_in_washing_order() {
+    let _verdict = support::Verdict::on_return();
     let run = run(500, 4);
     for k in 0..4 {
         let dried = run.dried_by(k);
@@ -230,6 +233,7 @@ fn each_dryer_dries_in_washing_order() {
 
 #[test]
 fn it_returns_when_the_washer_is_done() {
+    let _verdict = support::Verdict::on_return();
     // The time limit of the check turns a dryer waiting forever into a failure.
     let run = run(3, 2);
     assert_eq!(run.lists.iter().map(Vec::len).sum::<usize>(), 3);
@@ -242,6 +246,7 @@ fn it_returns_when_the_washer_is_done() {
 
 #[test]
 fn no_dryer_is_left_running() {
+    let _verdict = support::Verdict::on_return();
     let run = run(50, 4);
     let running = 4 - run.ended_on_return.min(4);
     assert_eq!(
@@ -252,6 +257,7 @@ fn no_dryer_is_left_running() {
 
 #[test]
 fn many_dryers_dry_at_once_on_their_own_threads() {
+    let _verdict = support::Verdict::on_return();
     const DRYERS: usize = 8;
     let run = run_with(20_000, DRYERS, Some(Gate::new(DRYERS)));
     let gave_up = *run.seen.gate.as_ref().unwrap().gave_up_at.lock().unwrap();
