@@ -218,3 +218,35 @@ pub fn thread_cpu_time(tid: i32) -> Duration {
     // USER_HZ is 100 on every Linux the checks run on.
     Duration::from_millis(ticks * 10)
 }
+
+/// The address the kernel clears (and wakes) when the calling thread
+/// ends: where `pthread_join` (and so `JoinHandle::join`) waits for it.
+/// `None` where the kernel does not say (PR_GET_TID_ADDRESS needs
+/// CONFIG_CHECKPOINT_RESTORE).
+pub fn my_exit_address() -> Option<u64> {
+    let mut address: *mut nix::libc::c_int = std::ptr::null_mut();
+    // SAFETY: PR_GET_TID_ADDRESS writes one pointer to the address given,
+    // a local of the right type.
+    let done = unsafe {
+        nix::libc::prctl(
+            nix::libc::PR_GET_TID_ADDRESS,
+            &mut address as *mut *mut nix::libc::c_int,
+        )
+    };
+    (done == 0 && !address.is_null()).then_some(address as u64)
+}
+
+/// Whether thread `tid` of this process is blocked in a futex wait on
+/// `address` (from /proc: the system call it is in, and its first
+/// argument): for a thread's exit address, whether `tid` is joining it.
+pub fn is_waiting_on(tid: i32, address: u64) -> bool {
+    let Ok(syscall) = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")) else {
+        return false;
+    };
+    let mut fields = syscall.split_whitespace();
+    let futex = fields.next() == Some(nix::libc::SYS_futex.to_string().as_str());
+    let on = fields
+        .next()
+        .and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok());
+    futex && on == Some(address)
+}

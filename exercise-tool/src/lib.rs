@@ -94,6 +94,11 @@ pub struct Exercise {
     /// skips such an exercise, saying so.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Names a hand-in may not use in this exercise (each with the reason
+    /// given to the student): e.g. `washup` in an exercise that asks for
+    /// a queue of one's own.
+    #[serde(default)]
+    pub refuse: Vec<Refusal>,
     /// Seconds one check may run before it counts as hung (default 20).
     #[serde(default = "default_limit")]
     pub seconds_per_check: u64,
@@ -108,6 +113,16 @@ fn default_files() -> Vec<String> {
 
 fn default_limit() -> u64 {
     20
+}
+
+/// A name a hand-in may not use, and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// The identifier (a crate's name, say), anywhere in the hand-in.
+    pub name: String,
+    /// Why, as the student reads it.
+    pub why: String,
 }
 
 /// One requirement and the test that checks it.
@@ -463,7 +478,7 @@ impl Repo {
         for file in &hand_in {
             let source = fs::read_to_string(build.join("src").join(file)).unwrap_or_default();
             let name = format!("src/{}", file.display());
-            if let Some(why) = scan::refusal(&name, &source) {
+            if let Some(why) = scan::refusal(&name, &source, &exercise.refuse) {
                 let _ = fs::remove_dir_all(&build);
                 return Ok(Report::all_failed(
                     exercise,

@@ -11,8 +11,11 @@ use std::str::FromStr as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-/// What a hand-in tried that it may not, if anything: the first offence.
-pub fn refusal(file: &str, source: &str) -> Option<String> {
+use crate::Refusal;
+
+/// What a hand-in's `file` tried that it may not, if anything: the first
+/// offence. `extra` are the exercise's own refusals.
+pub fn refusal(file: &str, source: &str, extra: &[Refusal]) -> Option<String> {
     // A file that does not lex does not compile either: the compiler says why.
     let tokens = TokenStream::from_str(source).ok()?;
     let mut found = None;
@@ -48,7 +51,10 @@ pub fn refusal(file: &str, source: &str) -> Option<String> {
                      which the checks capture)"
                 ))
             }
-            _ => None,
+            _ => extra
+                .iter()
+                .find(|r| r.name == ident)
+                .map(|r| format!("`{ident}` ({})", r.why)),
         };
         if let Some(why) = why {
             found = Some(format!("{file}: {why}"));
@@ -93,13 +99,28 @@ fn walk(tokens: TokenStream, in_attribute: bool, visit: &mut dyn FnMut(&str, boo
 #[cfg(test)]
 mod tests {
     use super::refusal;
+    use crate::Refusal;
+
+    #[test]
+    fn an_exercise_refuses_names_of_its_own() {
+        let no_washup = [Refusal {
+            name: "washup".into(),
+            why: "build it yourself".into(),
+        }];
+        let code = "use washup::sync::JoinableQueue as Q;\npub struct Rack(Q<u8>);";
+        assert_eq!(
+            refusal("src/lib.rs", code, &no_washup).as_deref(),
+            Some("src/lib.rs: `washup` (build it yourself)")
+        );
+        assert_eq!(refusal("src/lib.rs", code, &[]), None);
+    }
 
     #[test]
     fn plain_code_and_words_in_comments_and_strings_pass() {
         let code = "// unsafe, include_str!, #[path]\nuse std::path::Path;\n\
                     pub fn f() -> &'static str { \"unsafe stdout\" }\n\
                     #[derive(Debug)] pub struct S;\n";
-        assert_eq!(refusal("src/lib.rs", code), None);
+        assert_eq!(refusal("src/lib.rs", code, &[]), None);
     }
 
     #[test]
@@ -125,7 +146,7 @@ mod tests {
             ("std::arch::global_asm!(\"\");", "global_asm"),
             ("fn f() { let _ = std::io::stdout(); }", "stdout"),
         ] {
-            let why = refusal("src/lib.rs", code).unwrap_or_else(|| panic!("{code} passes"));
+            let why = refusal("src/lib.rs", code, &[]).unwrap_or_else(|| panic!("{code} passes"));
             assert!(why.contains(says), "{code}: {why}");
             assert!(why.starts_with("src/lib.rs: "), "{why}");
         }

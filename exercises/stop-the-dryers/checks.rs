@@ -6,7 +6,7 @@
 //! done). Nothing here waits for luck.
 
 mod support;
-use support::{current_tid, is_waiting, kernel_names_waits, wait_until};
+use support::{current_tid, is_waiting_on, my_exit_address, wait_until};
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -78,10 +78,14 @@ impl Gate {
 }
 
 /// Held by each dryer: when the dryer is dropped (its thread is done with
-/// it), `ended` counts it. It is counted only while the caller of `dry_all`
-/// is blocked waiting (for the dryers, as in `join`) or after the check
-/// looked: so a dryer that outlives `dry_all`'s return is never counted in
-/// time, whatever the timing.
+/// it), `ended` counts it. It is counted at once only while the caller of
+/// `dry_all` is joining this very thread (blocked on the address the kernel
+/// clears when the thread ends, as `JoinHandle::join` is); otherwise (a
+/// `std::thread::scope`, which waits differently, or a caller that does
+/// not wait for the thread at all) after 2 s or once `dry_all` returned,
+/// whichever comes first. So a dryer that `dry_all` does not wait for,
+/// such as one that hands its dishes back over a channel and is never
+/// joined, is counted too late, whatever the timing.
 struct EndGuard {
     seen: Arc<Seen>,
     caller: ThreadId,
@@ -92,9 +96,10 @@ impl Drop for EndGuard {
     fn drop(&mut self) {
         if thread::current().id() != self.caller {
             let seen = &self.seen;
-            // A caller that never blocks (it spins) is let through after 3 s.
-            wait_until(Duration::from_secs(3), || {
-                seen.returned.load(Ordering::SeqCst) || is_waiting(self.caller_tid)
+            let exit = my_exit_address();
+            wait_until(Duration::from_secs(2), || {
+                seen.returned.load(Ordering::SeqCst)
+                    || exit.is_some_and(|at| is_waiting_on(self.caller_tid, at))
             });
         }
         self.seen.ended.fetch_add(1, Ordering::SeqCst);
@@ -134,7 +139,6 @@ fn run_with(n: usize, dryers: usize, gate: Option<Gate>) -> Run {
     });
     let caller = thread::current().id();
     let caller_tid = current_tid();
-    kernel_names_waits(); // tried here, not in a dryer
     let team: Vec<_> = (0..dryers)
         .map(|k| {
             let seen = seen.clone();
