@@ -9,23 +9,35 @@
 //! checks.rs         the checks: one #[test] per requirement, against the student's crate
 //! ```
 //!
-//! `exercises/support.rs` holds helpers every `checks.rs` may use with
-//! `mod support;` (the tool copies it next to the checks).
+//! `exercises/support.rs` holds helpers every `checks.rs` uses with
+//! `mod support;` (the tool copies it next to the checks), among them the
+//! verdict guard each check starts with.
 //!
-//! A student's work is a small crate: `Cargo.toml` (written by `start`) and
-//! `src/`. To check it, the tool builds the student's `src/` together with
-//! the *official* `checks.rs` in a scratch folder under `target/`, so a
-//! student cannot weaken the checks by editing them. Each check runs as its
-//! own process, in its own process group, with a time limit: a deadlock or
-//! a hang becomes a failed check with a clear message, never a hung
-//! terminal.
+//! A hand-in is the `.rs` files of a student's `src/` folder, nothing else
+//! (its `Cargo.toml` is the tool's). To check it, the tool copies those
+//! files into a pristine crate of its own under `target/`, with the
+//! *official* `checks.rs` and `#![forbid(unsafe_code)]` on the student's
+//! crate, refuses what the hand-in may not do ([`scan`]), builds it in a
+//! sandbox, and runs each check as its own process in a sandbox of its own
+//! ([`sandbox`]), with limits and a deadline. A check passes only when its
+//! verdict guard reports it over a channel student code cannot reach; a
+//! deadlock, a crash or an early exit is a failed check that says so.
+
+pub mod output;
+pub mod sandbox;
+pub mod scan;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
+use std::os::fd::AsRawFd as _;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
+
+pub use sandbox::Isolation;
 
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
@@ -82,6 +94,11 @@ pub struct Exercise {
     /// skips such an exercise, saying so.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Names a hand-in may not use in this exercise (each with the reason
+    /// given to the student): e.g. `washup` in an exercise that asks for
+    /// a queue of one's own.
+    #[serde(default)]
+    pub refuse: Vec<Refusal>,
     /// Seconds one check may run before it counts as hung (default 20).
     #[serde(default = "default_limit")]
     pub seconds_per_check: u64,
@@ -98,6 +115,16 @@ fn default_limit() -> u64 {
     20
 }
 
+/// A name a hand-in may not use, and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// The identifier (a crate's name, say), anywhere in the hand-in.
+    pub name: String,
+    /// Why, as the student reads it.
+    pub why: String,
+}
+
 /// One requirement and the test that checks it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,15 +135,88 @@ pub struct Check {
     pub requirement: String,
     /// A hint shown when the check fails.
     pub hint: String,
+    /// What the check is worth (default 1).
+    #[serde(default = "one")]
+    pub points: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "failure", rename_all = "snake_case")]
 pub enum Outcome {
     /// The requirement is met.
     Passed,
-    /// The requirement is not met: why.
-    Failed(String),
+    /// The requirement is not met, and why.
+    Failed(Failure),
+}
+
+/// Why a check failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Failure {
+    /// Nothing to check: no `src/` folder, or no `src/lib.rs`.
+    NotHandedIn(String),
+    /// The hand-in tried something it may not (what it tried).
+    Refused(String),
+    /// The compiler's first errors.
+    DoesNotCompile(String),
+    /// The check ran past its limit (in seconds) and was killed.
+    TimedOut(u64),
+    /// A check's assertion failed: its message.
+    AssertionFailed(String),
+    /// The check's process ended before the check was over (an early
+    /// `exit`, a crash, a signal, a limit): how it ended.
+    EndedEarly(String),
+    /// The tool could not run the check (a problem of the grader's, not
+    /// of the hand-in).
+    Error(String),
+}
+
+impl Failure {
+    /// A short name of the kind of failure, as in the JSON output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::NotHandedIn(_) => "not_handed_in",
+            Failure::Refused(_) => "refused",
+            Failure::DoesNotCompile(_) => "does_not_compile",
+            Failure::TimedOut(_) => "timed_out",
+            Failure::AssertionFailed(_) => "assertion_failed",
+            Failure::EndedEarly(_) => "ended_early",
+            Failure::Error(_) => "error",
+        }
+    }
+
+    /// The reason, in words.
+    pub fn reason(&self) -> String {
+        match self {
+            Failure::NotHandedIn(why) => format!("not handed in: {why}"),
+            Failure::Refused(why) => format!("refused: {why}"),
+            Failure::DoesNotCompile(errors) => format!("your code does not compile:\n{errors}"),
+            Failure::TimedOut(seconds) => format!(
+                "did not finish within {seconds} s: a deadlock, or a thread or process that \
+                 waits forever?"
+            ),
+            Failure::AssertionFailed(message) => message.clone(),
+            Failure::EndedEarly(how) => format!("the check did not run to its end: {how}"),
+            Failure::Error(why) => format!("the grader could not run the check: {why}"),
+        }
+    }
+}
+
+/// One check's result in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The check's test name.
+    pub test: String,
+    /// What the check is worth.
+    pub points: u32,
+    /// How it went.
+    #[serde(flatten)]
+    pub outcome: Outcome,
 }
 
 /// The result of checking one piece of work.
@@ -124,22 +224,70 @@ pub enum Outcome {
 pub struct Report {
     /// The exercise's id.
     pub exercise: String,
-    /// Each check's test name and outcome, in the exercise's order.
-    pub results: Vec<(String, Outcome)>,
+    /// Whether the checks ran sandboxed (false with `--no-sandbox`).
+    pub sandboxed: bool,
+    /// Each check's result, in the exercise's order.
+    pub results: Vec<CheckResult>,
 }
 
 impl Report {
+    /// A report in which every check of `exercise` has `failure`.
+    pub fn all_failed(exercise: &Exercise, sandboxed: bool, failure: Failure) -> Report {
+        Report {
+            exercise: exercise.id.clone(),
+            sandboxed,
+            results: exercise
+                .checks
+                .iter()
+                .map(|c| CheckResult {
+                    test: c.test.clone(),
+                    points: c.points,
+                    outcome: Outcome::Failed(failure.clone()),
+                })
+                .collect(),
+        }
+    }
+
     /// How many checks passed.
     pub fn passed(&self) -> usize {
         self.results
             .iter()
-            .filter(|(_, o)| *o == Outcome::Passed)
+            .filter(|r| r.outcome == Outcome::Passed)
             .count()
     }
 
     /// How many checks there are.
     pub fn total(&self) -> usize {
         self.results.len()
+    }
+
+    /// The points earned.
+    pub fn score(&self) -> u32 {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Passed)
+            .map(|r| r.points)
+            .sum()
+    }
+
+    /// The points there are.
+    pub fn maximum(&self) -> u32 {
+        self.results.iter().map(|r| r.points).sum()
+    }
+
+    /// The one failure every check shares, if they all failed alike (a
+    /// hand-in that does not compile, or was refused): said once.
+    pub fn common_failure(&self) -> Option<&Failure> {
+        let first = match &self.results.first()?.outcome {
+            Outcome::Failed(
+                f @ (Failure::DoesNotCompile(_) | Failure::Refused(_) | Failure::NotHandedIn(_)),
+            ) => f,
+            _ => return None,
+        };
+        self.results
+            .iter()
+            .all(|r| matches!(&r.outcome, Outcome::Failed(f) if f == first))
+            .then_some(first)
     }
 }
 
@@ -282,22 +430,71 @@ impl Repo {
         Ok(dest)
     }
 
-    /// Builds the student's crate in `work` (its `src/` only) with the
-    /// official checks, then runs each check with a time limit.
-    pub fn check(&self, exercise: &Exercise, work: &Path) -> anyhow::Result<Report> {
+    /// Checks the hand-in in `work` (the `.rs` files of its `src/`): copies
+    /// them into a pristine crate with the official checks, refuses what
+    /// they may not do, builds them, then runs each check in its own
+    /// sandbox (see [`sandbox`]) with a time limit. `progress` hears what
+    /// is going on (building, running a check), for a person waiting.
+    pub fn check(
+        &self,
+        exercise: &Exercise,
+        work: &Path,
+        isolation: &Isolation,
+        progress: &dyn Fn(&str),
+    ) -> anyhow::Result<Report> {
+        let sandboxed = isolation.is_sandboxed();
         if !work.join("src").is_dir() {
-            return Err(UsageError(format!(
-                "{} has no src/ folder (start the exercise first: cargo exercise start {})",
-                work.display(),
-                exercise.id
-            ))
-            .into());
+            return Ok(Report::all_failed(
+                exercise,
+                sandboxed,
+                Failure::NotHandedIn("no src/ folder".into()),
+            ));
         }
         let (build, package) = self.build_dir(exercise, work);
         if build.exists() {
             fs::remove_dir_all(&build)?;
         }
-        copy_dir(&work.join("src"), &build.join("src"))?;
+        fs::create_dir_all(&build)?;
+        let hand_in = match copy_hand_in(&work.join("src"), &build.join("src")) {
+            Ok(files) => files,
+            Err(HandInError::Refused(why)) => {
+                let _ = fs::remove_dir_all(&build);
+                return Ok(Report::all_failed(
+                    exercise,
+                    sandboxed,
+                    Failure::Refused(why),
+                ));
+            }
+            Err(HandInError::Io(error)) => return Err(error),
+        };
+        if !hand_in.iter().any(|f| f == Path::new("lib.rs")) {
+            let _ = fs::remove_dir_all(&build);
+            return Ok(Report::all_failed(
+                exercise,
+                sandboxed,
+                Failure::NotHandedIn("no src/lib.rs".into()),
+            ));
+        }
+        for file in &hand_in {
+            let source = fs::read_to_string(build.join("src").join(file)).unwrap_or_default();
+            let name = format!("src/{}", file.display());
+            if let Some(why) = scan::refusal(&name, &source, &exercise.refuse) {
+                let _ = fs::remove_dir_all(&build);
+                return Ok(Report::all_failed(
+                    exercise,
+                    sandboxed,
+                    Failure::Refused(why),
+                ));
+            }
+        }
+        // The crate root forbids unsafe code, which also forbids code that
+        // runs before main (#[link_section]) and symbols that replace the
+        // checks' (#[no_mangle], #[export_name]). An inner attribute may
+        // lead the file; on the first line, so the compiler's line numbers
+        // stay the student's.
+        let lib = build.join("src/lib.rs");
+        let source = fs::read_to_string(&lib)?;
+        fs::write(&lib, format!("#![forbid(unsafe_code)] {source}"))?;
         fs::copy(exercise.dir.join("checks.rs"), build.join("checks.rs"))
             .context("copy the official checks")?;
         // Helpers shared by every exercise's checks (`mod support;`).
@@ -312,33 +509,52 @@ impl Repo {
         if let Ok(lock) = fs::read(self.root.join("Cargo.lock")) {
             fs::write(build.join("Cargo.lock"), lock)?;
         }
-        let binary = match self.compile(&build)? {
+        progress(&format!(
+            "building your code with the checks{}",
+            if self.exercises_target().join("debug").is_dir() {
+                ""
+            } else {
+                " (the first build compiles the libraries: a minute or more)"
+            }
+        ));
+        let built = self.compile(exercise, &build, &package, isolation);
+        let _ = fs::remove_dir_all(&build);
+        let binary = match built? {
             Ok(binary) => binary,
             Err(compiler) => {
-                let why = format!("your code does not compile:\n{}", first_errors(&compiler));
-                let results = exercise
-                    .checks
-                    .iter()
-                    .map(|c| (c.test.clone(), Outcome::Failed(why.clone())))
-                    .collect();
-                return Ok(Report {
-                    exercise: exercise.id.clone(),
-                    results,
-                });
+                return Ok(Report::all_failed(
+                    exercise,
+                    sandboxed,
+                    Failure::DoesNotCompile(first_errors(&compiler)),
+                ));
             }
         };
         let limit = Duration::from_secs(exercise.seconds_per_check);
         let mut results = Vec::new();
         for check in &exercise.checks {
-            results.push((check.test.clone(), run_check(&binary, &check.test, limit)?));
+            progress(&format!("checking {}", check.test));
+            let outcome = run_check(isolation, &binary, &check.test, limit)
+                .unwrap_or_else(|error| Outcome::Failed(Failure::Error(format!("{error:#}"))));
+            results.push(CheckResult {
+                test: check.test.clone(),
+                points: check.points,
+                outcome,
+            });
         }
-        // Each build has a binary of its own (see `build_dir`), rebuilt by
-        // every check: do not let a class's worth of them pile up.
-        let _ = fs::remove_file(&binary);
+        if let Some(dir) = binary.parent() {
+            let _ = fs::remove_dir_all(dir);
+        }
         Ok(Report {
             exercise: exercise.id.clone(),
+            sandboxed,
             results,
         })
+    }
+
+    /// The target folder all builds of hand-ins share, so the libraries
+    /// are compiled once.
+    fn exercises_target(&self) -> PathBuf {
+        self.root.join("target/exercises/target")
     }
 
     /// The scratch folder where `work` is built with the checks, and the
@@ -375,27 +591,46 @@ impl Repo {
         (dir, format!("exercise-{}-{hash:016x}", exercise.id))
     }
 
-    /// Compiles the checks; `Ok(Err(text))` when the code does not compile.
-    fn compile(&self, build: &Path) -> anyhow::Result<Result<PathBuf, String>> {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .args(["test", "--no-run", "--quiet", "--test", "checks"])
-            .arg("--message-format=json-render-diagnostics")
-            .arg("--manifest-path")
-            .arg(build.join("Cargo.toml"))
-            .env(
-                "CARGO_TARGET_DIR",
-                self.root.join("target/exercises/target"),
-            )
-            .env_remove("RUSTFLAGS")
-            // Every build is of fresh copies in a folder of its own: the
-            // incremental cache would only grow, build after build.
-            .env("CARGO_INCREMENTAL", "0")
+    /// The workspace's files a hand-in's crate builds from: the `washup`
+    /// package (and `kitchens` when the exercise needs it), never
+    /// `exercises/`, nor any hand-in.
+    fn build_sources(&self, exercise: &Exercise) -> Vec<PathBuf> {
+        let mut sources: Vec<PathBuf> = ["Cargo.toml", "Cargo.lock", "src"]
+            .iter()
+            .map(|p| self.root.join(p))
+            .collect();
+        if exercise.needs.iter().any(|n| n == "kitchens") {
+            sources.push(self.root.join("kitchens"));
+        }
+        sources
+    }
+
+    /// Compiles the checks (in the build sandbox) and copies the test
+    /// binary into a folder of its own; `Ok(Err(text))` when the code does
+    /// not compile.
+    fn compile(
+        &self,
+        exercise: &Exercise,
+        build: &Path,
+        package: &str,
+        isolation: &Isolation,
+    ) -> anyhow::Result<Result<PathBuf, String>> {
+        let cargo = toolchain_cargo()?;
+        let target = self.exercises_target();
+        fs::create_dir_all(&target)?;
+        let output = isolation
+            .build_command(&cargo, build, &target, &self.build_sources(exercise))
             .stdin(Stdio::null())
             .output()
             .context("run cargo")?;
         if !output.status.success() {
-            return Ok(Err(String::from_utf8_lossy(&output.stderr).into_owned()));
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            // The hand-in's package (the checks, built with it, compile
+            // with the solution: `verify` proves it).
+            if stderr.contains(&format!("could not compile `{package}`")) {
+                return Ok(Err(stderr));
+            }
+            bail!("the build failed ({}): {stderr}", output.status);
         }
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -405,11 +640,111 @@ impl Repo {
                 && message["target"]["name"] == "checks"
                 && let Some(exe) = message["executable"].as_str()
             {
-                return Ok(Ok(PathBuf::from(exe)));
+                return Ok(Ok(private_copy(Path::new(exe))?));
             }
         }
         bail!("cargo built the checks but did not say where the test binary is")
     }
+}
+
+/// The toolchain's own `cargo` (not rustup's proxy, which needs rustup's
+/// settings): `$CARGO` when it sits next to `rustc`, as under `cargo
+/// exercise`, else the one in `rustc --print sysroot`.
+fn toolchain_cargo() -> anyhow::Result<PathBuf> {
+    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from)
+        && cargo.with_file_name("rustc").is_file()
+    {
+        return Ok(cargo);
+    }
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .stdin(Stdio::null())
+        .output()
+        .context("run rustc --print sysroot (is Rust installed?)")?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let cargo = sysroot.join("bin/cargo");
+    if !output.status.success() || !cargo.is_file() {
+        bail!("no cargo in the toolchain at {}", sysroot.display());
+    }
+    Ok(cargo)
+}
+
+/// Moves a freshly built test binary into a new folder of its own, that
+/// the sandbox's user may read (the run sandbox mounts only that file).
+fn private_copy(binary: &Path) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "washup-check-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir(&dir).with_context(|| format!("create {}", dir.display()))?;
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))?;
+    let copy = dir.join("checks");
+    fs::copy(binary, &copy).context("copy the test binary")?;
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755))?;
+    // Each hand-in builds a binary of its own: a class's worth would pile up.
+    let _ = fs::remove_file(binary);
+    Ok(copy)
+}
+
+/// Why a hand-in's files were not taken.
+enum HandInError {
+    /// The hand-in is not what a hand-in may be: why.
+    Refused(String),
+    /// Reading or writing failed.
+    Io(anyhow::Error),
+}
+
+/// The most a hand-in's `.rs` files may weigh together.
+const HAND_IN_BYTES: u64 = 1 << 20;
+
+/// Copies the `.rs` files under `from` to `to` (other files are not part
+/// of a hand-in), refusing symbolic links (which could point at a
+/// solution), deep folders and oversized hand-ins. Returns the files
+/// copied, relative to `from`.
+fn copy_hand_in(from: &Path, to: &Path) -> Result<Vec<PathBuf>, HandInError> {
+    let io = |e: std::io::Error| HandInError::Io(e.into());
+    let mut files = Vec::new();
+    let mut bytes = 0;
+    let mut folders = vec![PathBuf::new()];
+    while let Some(relative) = folders.pop() {
+        if relative.components().count() > 8 {
+            return Err(HandInError::Refused(format!(
+                "src/{}: folders nested too deep",
+                relative.display()
+            )));
+        }
+        fs::create_dir_all(to.join(&relative)).map_err(io)?;
+        for entry in fs::read_dir(from.join(&relative)).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let path = relative.join(entry.file_name());
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_symlink() {
+                return Err(HandInError::Refused(format!(
+                    "src/{} is a symbolic link (a hand-in is its own files)",
+                    path.display()
+                )));
+            } else if kind.is_dir() {
+                folders.push(path);
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+                bytes += entry.metadata().map_err(io)?.len();
+                if bytes > HAND_IN_BYTES {
+                    return Err(HandInError::Refused(format!(
+                        "the .rs files weigh more than {} KiB",
+                        HAND_IN_BYTES >> 10
+                    )));
+                }
+                fs::copy(entry.path(), to.join(&path)).map_err(io)?;
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn load(dir: &Path) -> anyhow::Result<Exercise> {
@@ -459,112 +794,161 @@ fn first_errors(compiler: &str) -> String {
     }
 }
 
-/// Runs one test of the checks binary in its own process group, with a
-/// time limit. A test that runs past it is killed (with everything it
-/// started) and fails as hung.
-fn run_check(binary: &Path, test: &str, limit: Duration) -> anyhow::Result<Outcome> {
-    use std::os::unix::process::CommandExt as _;
-    // No `--nocapture` or `--show-output`: libtest keeps what a test prints
-    // to itself (and shows it only when the test fails), so student code
-    // cannot print a result line of its own into the report we read.
-    let mut child = Command::new(binary)
-        .args(["--exact", test, "--test-threads", "1", "--color", "never"])
-        .env("RUST_BACKTRACE", "0")
-        // The same switch as `--nocapture`, should the caller have it set.
-        .env_remove("RUST_TEST_NOCAPTURE")
+/// The most of a check's output kept (for the failure's message); the rest
+/// is read and dropped, so a chatty check never blocks on a full pipe.
+const OUTPUT_KEPT: usize = 64 << 10;
+
+/// Runs one check of the test binary in its sandbox, with a time limit,
+/// and judges it by its verdict channel. A check that runs past the limit
+/// is killed, with everything it started.
+fn run_check(
+    isolation: &Isolation,
+    binary: &Path,
+    test: &str,
+    limit: Duration,
+) -> anyhow::Result<Outcome> {
+    let (verdict, theirs) = UnixStream::pair().context("make the verdict channel")?;
+    // Any free number does; a different one each run is one more thing a
+    // hand-in would have to guess.
+    let fd = 100
+        + i32::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+                % 800,
+        )
+        .unwrap_or(0);
+    // No `--nocapture`: libtest keeps what a test prints (and shows it
+    // only when the test fails).
+    let args = ["--exact", test, "--test-threads", "1", "--color", "never"];
+    let mut child = isolation
+        .run_command(
+            binary,
+            &args,
+            Some((theirs.as_raw_fd(), fd)),
+            Some(sandbox::Limits::for_check(limit.as_secs())),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()
-        .context("run the checks")?;
+        .context("start the check's sandbox")?;
+    drop(theirs);
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).context("pid")?);
-    // Read the output on threads, so a chatty test cannot block on a full pipe.
-    let mut stdout = child.stdout.take().context("stdout")?;
-    let mut stderr = child.stderr.take().context("stderr")?;
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    let stdout = read_capped(child.stdout.take().context("stdout")?);
+    let stderr = read_capped(child.stderr.take().context("stderr")?);
     let status = child.wait_timeout(limit)?;
-    // Whatever the test left running (threads die with it; processes it
-    // forked are in its group) is ended here.
-    let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+    if !isolation.is_sandboxed() {
+        // Unsandboxed, what the check started is in its process group.
+        let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+    }
     let status = match status {
         Some(status) => status,
         None => {
+            // Killing bwrap kills the sandbox's first process (it dies with
+            // its parent), and the kernel then kills every process in its
+            // PID namespace.
+            let _ = child.kill();
             let _ = child.wait();
-            return Ok(Outcome::Failed(format!(
-                "did not finish within {} s: a deadlock, or a thread or process that waits forever?",
-                limit.as_secs()
-            )));
+            return Ok(Outcome::Failed(Failure::TimedOut(limit.as_secs())));
         }
     };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    // libtest writes its header before any test code runs, so this line
-    // comes from libtest itself: the official checks lack the test.
-    if stdout.trim_start().starts_with("running 0 tests") {
-        bail!("checks.rs has no test named `{test}` (exercise.toml names it)");
-    }
-    Ok(judge(test, status, &stdout, &stderr))
+    // The verdict was written before the check's process ended; read what
+    // is there, never waiting long (a process left holding it is gone with
+    // the sandbox, and unsandboxed it is not waited for).
+    verdict.set_read_timeout(Some(Duration::from_millis(500)))?;
+    let mut said = Vec::new();
+    let _ = (&verdict).take(64).read_to_end(&mut said);
+    let stdout = stdout.collect(Duration::from_secs(2));
+    let stderr = stderr.collect(Duration::from_secs(2));
+    Ok(judge(status, &said, &stdout, &stderr))
 }
 
-/// libtest's verdict on the one test it was asked to run.
-///
-/// A zero exit status is not enough: libtest prints `test NAME ... ` before
-/// it runs the test, so code that calls `std::process::exit(0)` would
-/// "pass". A check passes only when libtest reported the test `ok` *and*
-/// summed up the run as one test passed, none failed, and exited with 0.
-/// (What a test prints is captured by libtest, so a fake report needs code
-/// that writes libtest's exact lines past the capture: deliberate, and
-/// plain to see in the hand-in. Code runs in the test's own process, so no
-/// reading of its output can rule that out.)
-fn judge(test: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outcome {
-    let result_line = format!("test {test} ... ok");
-    let reported_ok = stdout.lines().any(|line| line == result_line);
-    let summed_up_ok = stdout
-        .lines()
-        .any(|line| line.starts_with("test result: ok. 1 passed; 0 failed;"));
-    if status.success() && reported_ok && summed_up_ok {
+/// A pipe's contents, read on a thread of its own.
+struct Capped {
+    text: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Capped {
+    /// What was read, waiting at most `grace` for the end of it.
+    fn collect(self, grace: Duration) -> String {
+        let _ = self.done.recv_timeout(grace);
+        let bytes = self.text.lock().map(|t| t.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+fn read_capped(mut pipe: impl std::io::Read + Send + 'static) -> Capped {
+    let text = Arc::new(Mutex::new(Vec::new()));
+    let (tx, done) = mpsc::channel();
+    let keep = Arc::clone(&text);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut kept) = keep.lock() {
+                let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buffer[..n.min(room)]);
+            }
+        }
+        let _ = tx.send(());
+    });
+    Capped { text, done }
+}
+
+/// The verdict on one check: passed only when the check's verdict guard
+/// said so over its channel (which student code cannot reach) and the
+/// process then ended well. What the process printed only explains a
+/// failure.
+fn judge(status: ExitStatus, verdict: &[u8], stdout: &str, stderr: &str) -> Outcome {
+    if verdict == b"passed\n" && status.success() {
         return Outcome::Passed;
     }
     if let Some(message) = panic_message(&format!("{stdout}{stderr}")) {
-        return Outcome::Failed(message);
+        return Outcome::Failed(Failure::AssertionFailed(message));
     }
-    Outcome::Failed(match status.code() {
-        Some(0) => "the check did not run to its end: the test process exited with status 0 \
-                    before the check was over (does your code call std::process::exit?)"
-            .to_string(),
-        Some(code) => format!("the check failed (the test process exited with status {code})"),
-        None => {
-            use std::os::unix::process::ExitStatusExt as _;
-            match status.signal() {
-                Some(signal) => {
-                    format!("the check failed: the test process was killed by signal {signal}")
-                }
-                None => "the check failed".to_string(),
-            }
-        }
-    })
+    if stdout.trim_start().starts_with("running 0 tests") {
+        return Outcome::Failed(Failure::Error(
+            "the test binary ran no test of that name (checks.rs lacks it?)".into(),
+        ));
+    }
+    use std::os::unix::process::ExitStatusExt as _;
+    Outcome::Failed(Failure::EndedEarly(
+        match (status.code(), status.signal()) {
+            (Some(0), _) => "the test process exited with status 0 before the check was over \
+                         (does your code call std::process::exit?)"
+                .to_string(),
+            (Some(code), _) => format!("the test process exited with status {code}"),
+            (None, Some(9)) => "the test process was killed (signal 9): a limit on memory, \
+                            processes or CPU time?"
+                .to_string(),
+            (None, Some(24)) => "the test process used up its CPU time (signal 24)".to_string(),
+            (None, Some(signal)) => format!("the test process was killed by signal {signal}"),
+            (None, None) => "the test process ended".to_string(),
+        },
+    ))
 }
 
-/// The panic message of a failed test, from libtest's output.
+/// The panic message of a failed test, from libtest's output: printable
+/// text only, at most 30 lines.
 fn panic_message(text: &str) -> Option<String> {
     let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
     lines.next()?;
-    let message: Vec<&str> = lines
+    let message: Vec<String> = lines
         .take_while(|l| {
             !l.starts_with("note:")
                 && !l.starts_with("stack backtrace")
                 && !l.trim().is_empty()
                 && !l.starts_with("failures:")
+        })
+        .take(30)
+        .map(|l| {
+            l.chars()
+                .filter(|c| !c.is_control() || *c == '\t')
+                .collect()
         })
         .collect();
     if message.is_empty() {
@@ -589,77 +973,68 @@ pub fn last_report(work: &Path) -> Option<Report> {
     serde_json::from_str(&text).ok()
 }
 
-/// Grades every submission folder in `submissions` (one folder per student,
-/// each holding `src/`), returning rows of (student, report).
+/// Grades every submission folder in `submissions` (one folder per
+/// student, each holding `src/`), `jobs` at a time, each in sandboxes of
+/// its own. Whatever goes wrong with one hand-in is that student's row,
+/// never the class's: `on_row` hears each row as soon as it is graded
+/// (for a CSV written as grading goes), and the rows come back by student.
 pub fn grade(
     repo: &Repo,
     exercise: &Exercise,
     submissions: &Path,
+    isolation: &Isolation,
+    jobs: usize,
+    on_row: &mut dyn FnMut(&str, &Report),
 ) -> anyhow::Result<BTreeMap<String, Report>> {
-    let mut rows = BTreeMap::new();
+    let mut students = Vec::new();
     for entry in
         fs::read_dir(submissions).with_context(|| format!("read {}", submissions.display()))?
     {
-        let dir = entry?.path();
-        if !dir.is_dir() {
+        let entry = entry?;
+        // A symbolic link is not a student's folder (it could be anything).
+        if !entry.file_type()?.is_dir() {
             continue;
         }
-        let student = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let report = if dir.join("src").is_dir() {
-            repo.check(exercise, &dir)?
-        } else {
-            Report {
-                exercise: exercise.id.clone(),
-                results: exercise
-                    .checks
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.test.clone(),
-                            Outcome::Failed("no src/ folder handed in".into()),
-                        )
-                    })
-                    .collect(),
-            }
-        };
-        rows.insert(student, report);
+        let student = entry.file_name().to_string_lossy().into_owned();
+        if student.starts_with('.') {
+            continue;
+        }
+        students.push((student, entry.path()));
     }
+    students.sort();
+    let queue = Arc::new(Mutex::new(students.into_iter().rev().collect::<Vec<_>>()));
+    let (tx, rx) = mpsc::channel::<(String, Report)>();
+    let mut rows = BTreeMap::new();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            let queue = Arc::clone(&queue);
+            let tx = tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop());
+                    let Some((student, dir)) = next else { break };
+                    let report = repo
+                        .check(exercise, &dir, isolation, &|_| {})
+                        .unwrap_or_else(|error| {
+                            Report::all_failed(
+                                exercise,
+                                isolation.is_sandboxed(),
+                                Failure::Error(format!("{error:#}")),
+                            )
+                        });
+                    if tx.send((student, report)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (student, report) in rx {
+            on_row(&student, &report);
+            rows.insert(student, report);
+        }
+    });
     Ok(rows)
-}
-
-/// Writes graded rows as CSV: student, one column per check (1 or 0),
-/// passed, total, percent.
-pub fn write_csv<W: std::io::Write>(
-    out: W,
-    exercise: &Exercise,
-    rows: &BTreeMap<String, Report>,
-) -> anyhow::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
-    let mut header = vec!["student".to_string()];
-    header.extend(exercise.checks.iter().map(|c| c.test.clone()));
-    header.extend(["passed", "total", "percent"].map(String::from));
-    csv.write_record(&header)?;
-    for (student, report) in rows {
-        let mut record = vec![student.clone()];
-        record.extend(
-            report
-                .results
-                .iter()
-                .map(|(_, o)| if *o == Outcome::Passed { "1" } else { "0" }.to_string()),
-        );
-        let percent = 100 * report.passed() / report.total().max(1);
-        record.extend([
-            report.passed().to_string(),
-            report.total().to_string(),
-            percent.to_string(),
-        ]);
-        csv.write_record(&record)?;
-    }
-    csv.flush()?;
-    Ok(())
 }
 
 /// The programs `exercise` requires that are not on the PATH.
@@ -676,7 +1051,11 @@ pub fn missing_programs(exercise: &Exercise) -> Vec<String> {
 /// The CI proof for one exercise: its starter compiles and fails *every*
 /// check (a check the starter passes is a free point); its solution passes
 /// every check. Returns what is wrong.
-pub fn verify(repo: &Repo, exercise: &Exercise) -> anyhow::Result<Vec<String>> {
+pub fn verify(
+    repo: &Repo,
+    exercise: &Exercise,
+    isolation: &Isolation,
+) -> anyhow::Result<Vec<String>> {
     let solution_dir = exercise.dir.join("solution");
     if !solution_dir.is_dir() {
         bail!(
@@ -685,32 +1064,30 @@ pub fn verify(repo: &Repo, exercise: &Exercise) -> anyhow::Result<Vec<String>> {
         );
     }
     let mut problems = Vec::new();
-    let starter = repo.check(exercise, &exercise.dir.join("starter"))?;
-    for (_, outcome) in &starter.results {
-        if let Outcome::Failed(why) = outcome
-            && why.starts_with("your code does not compile")
-        {
-            problems.push(format!(
-                "{}: the starter does not compile:\n{why}",
-                exercise.id
-            ));
-            break;
-        }
+    let starter = repo.check(exercise, &exercise.dir.join("starter"), isolation, &|_| {})?;
+    if let Some(failure) = starter.common_failure() {
+        problems.push(format!(
+            "{}: the starter is not checked: {}",
+            exercise.id,
+            failure.reason()
+        ));
     }
-    for (test, outcome) in &starter.results {
-        if *outcome == Outcome::Passed {
+    for result in &starter.results {
+        if result.outcome == Outcome::Passed {
             problems.push(format!(
-                "{}: the starter passes `{test}` (a starter must fail every check)",
-                exercise.id
+                "{}: the starter passes `{}` (a starter must fail every check)",
+                exercise.id, result.test
             ));
         }
     }
-    let solution = repo.check(exercise, &solution_dir)?;
-    for (test, outcome) in &solution.results {
-        if let Outcome::Failed(why) = outcome {
+    let solution = repo.check(exercise, &solution_dir, isolation, &|_| {})?;
+    for result in &solution.results {
+        if let Outcome::Failed(why) = &result.outcome {
             problems.push(format!(
-                "{}: the solution fails `{test}`: {why}",
-                exercise.id
+                "{}: the solution fails `{}`: {}",
+                exercise.id,
+                result.test,
+                why.reason()
             ));
         }
     }
@@ -757,25 +1134,25 @@ mod tests {
         test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.00s\n\n";
 
     #[test]
-    fn a_check_passes_only_when_libtest_reports_it_ok() {
-        assert_eq!(judge("dries", exited(0), PASSED, ""), Outcome::Passed);
-        // Another test's result is not this one's.
-        assert_ne!(judge("dri", exited(0), PASSED, ""), Outcome::Passed);
-        // libtest's report, but the process then failed (a leftover child, say).
-        assert_ne!(judge("dries", exited(101), PASSED, ""), Outcome::Passed);
+    fn a_check_passes_only_by_its_verdict() {
+        assert_eq!(judge(exited(0), b"passed\n", PASSED, ""), Outcome::Passed);
+        // libtest's words, or an exit status of 0, are not a verdict.
+        assert_ne!(judge(exited(0), b"", PASSED, ""), Outcome::Passed);
+        assert_ne!(
+            judge(exited(0), b"passed\npassed\n", PASSED, ""),
+            Outcome::Passed
+        );
+        // The verdict, but the process then failed.
+        assert_ne!(judge(exited(101), b"passed\n", PASSED, ""), Outcome::Passed);
     }
 
     #[test]
     fn exiting_with_0_before_the_check_is_over_fails_it() {
-        // What `std::process::exit(0)` inside a check leaves behind.
         let quit = "\nrunning 1 test\ntest dries ... ";
-        let Outcome::Failed(why) = judge("dries", exited(0), quit, "") else {
+        let Outcome::Failed(Failure::EndedEarly(why)) = judge(exited(0), b"", quit, "") else {
             panic!("exit(0) passed");
         };
         assert!(why.contains("std::process::exit"), "{why}");
-        // A result line written past libtest's capture, without the summary.
-        let fake = "\nrunning 1 test\ntest dries ... ok\ntest dries ... ok\n";
-        assert_ne!(judge("dries", exited(0), fake, ""), Outcome::Passed);
     }
 
     #[test]
@@ -785,17 +1162,17 @@ mod tests {
             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\n\
             failures:\n    dries\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 5 filtered out\n";
         assert_eq!(
-            judge("dries", exited(101), failed, ""),
-            Outcome::Failed("2 dishes washed, 1 dried".into())
+            judge(exited(101), b"", failed, ""),
+            Outcome::Failed(Failure::AssertionFailed("2 dishes washed, 1 dried".into()))
         );
         let killed = judge(
-            "dries",
             ExitStatus::from_raw(11),
+            b"",
             "\nrunning 1 test\ntest dries ... ",
             "",
         );
         assert!(
-            matches!(&killed, Outcome::Failed(why) if why.contains("killed by signal 11")),
+            matches!(&killed, Outcome::Failed(Failure::EndedEarly(why)) if why.contains("signal 11")),
             "{killed:?}"
         );
     }

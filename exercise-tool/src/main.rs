@@ -4,6 +4,7 @@
 //! cargo exercise list                       the exercises, with your status
 //! cargo exercise start stop-the-dryers      copy the starter into exercises-work/
 //! cargo exercise check stop-the-dryers      run its checks on your work, with a score
+//! cargo exercise hint stop-the-dryers       the hints for the checks you failed last
 //! cargo exercise grade ID SUBMISSIONS       instructors: grade a folder of submissions (CSV)
 //! cargo exercise verify                     CI: starters fail, solutions pass
 //! cargo exercise student-copy DEST          a copy of the repository without solutions
@@ -20,9 +21,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use washup_exercises::output::{CsvRows, write_beside};
 use washup_exercises::{
-    Outcome, Repo, UsageError, grade, is_usage_error, last_report, missing_programs, save_report,
-    student_copy, verify, write_csv,
+    Isolation, Outcome, Repo, UsageError, grade, is_usage_error, last_report, missing_programs,
+    save_report, student_copy, verify,
 };
 
 /// Course assignments: start an exercise, check your work, see your status.
@@ -32,6 +34,10 @@ struct Cli {
     /// Where your work lives (default: exercises-work/ in the repository).
     #[arg(long, global = true, value_name = "DIR")]
     work: Option<PathBuf>,
+    /// Run hand-ins without the bubblewrap sandbox, as yourself, with your
+    /// files and network: only for code you trust (reports say so).
+    #[arg(long, global = true)]
+    no_sandbox: bool,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -53,15 +59,24 @@ enum Cmd {
         /// The exercise (see `list`).
         id: String,
     },
+    /// The hints for the checks your last `check` failed (all hints if none failed or not checked yet).
+    Hint {
+        /// The exercise (see `list`).
+        id: String,
+    },
     /// Instructors: grade every submission in a folder (one folder per student, each with src/).
     Grade {
         /// The exercise.
         id: String,
         /// The folder of submissions.
         submissions: PathBuf,
-        /// Write the scores as CSV to this file (default: standard output).
+        /// Write the scores as CSV to this file, with FILE.json and FILE.xml (JUnit) beside it
+        /// (default: CSV on standard output).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Grade this many hand-ins at a time.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
     },
     /// CI: every starter compiles and fails its checks; every solution passes them.
     Verify {
@@ -118,7 +133,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Start { id, force } => {
             let exercise = repo.exercise(&id)?;
             let dest = repo.start(&exercise, &work, force)?;
-            println!("Started `{}`: {}", exercise.title, dest.display());
+            println!(
+                "Started `{}` ({} minutes)",
+                exercise.title, exercise.minutes
+            );
+            println!();
+            for line in exercise.task.trim().lines() {
+                println!("  {line}");
+            }
+            println!();
+            println!("Your code goes in:");
             for file in &exercise.files {
                 println!("  edit {}", dest.join(file).display());
             }
@@ -135,32 +159,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ))
                 .into());
             }
+            let isolation = Isolation::find(cli.no_sandbox)?;
             println!("Checking `{}` in {} ...", exercise.title, dir.display());
-            let report = repo.check(&exercise, &dir)?;
+            let progress = |what: &str| eprintln!("  ... {what}");
+            let report = repo.check(&exercise, &dir, &isolation, &progress)?;
             save_report(&dir, &report)?;
-            for (check, (_, outcome)) in exercise.checks.iter().zip(&report.results) {
-                match outcome {
+            if let Some(failure) = report.common_failure() {
+                // Said once, not under every check.
+                for line in failure.reason().lines() {
+                    println!("  {line}");
+                }
+            }
+            let common = report.common_failure().is_some();
+            for (check, result) in exercise.checks.iter().zip(&report.results) {
+                match &result.outcome {
                     Outcome::Passed => println!("  passed  {}", check.requirement),
                     Outcome::Failed(why) => {
                         println!("  FAILED  {}", check.requirement);
-                        for line in why.lines() {
-                            println!("          {line}");
+                        if !common {
+                            for line in why.reason().lines() {
+                                println!("          {line}");
+                            }
+                            println!("          hint: {}", check.hint);
                         }
-                        println!("          hint: {}", check.hint);
                     }
                 }
             }
-            println!("Score: {}/{}", report.passed(), report.total());
+            if common {
+                println!(
+                    "  (every check needs code that is checked: cargo exercise hint {id} gives the hints)"
+                );
+            }
+            if !report.sandboxed {
+                println!("  (not sandboxed: --no-sandbox)");
+            }
+            println!("Score: {}/{}", report.score(), report.maximum());
             Ok(if report.passed() == report.total() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
         }
+        Cmd::Hint { id } => {
+            let exercise = repo.exercise(&id)?;
+            let last = last_report(&work.join(&id));
+            let failed: Vec<&str> = last
+                .iter()
+                .flat_map(|r| &r.results)
+                .filter(|r| r.outcome != Outcome::Passed)
+                .map(|r| r.test.as_str())
+                .collect();
+            let all = failed.is_empty();
+            if all {
+                println!("Every hint of `{}`:", exercise.title);
+            } else {
+                println!("Hints for the checks your last check failed:");
+            }
+            for check in &exercise.checks {
+                if all || failed.contains(&check.test.as_str()) {
+                    println!("  {}", check.requirement);
+                    println!("    hint: {}", check.hint);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Grade {
             id,
             submissions,
             out,
+            jobs,
         } => {
             let exercise = repo.exercise(&id)?;
             if !submissions.is_dir() {
@@ -178,17 +245,63 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => None,
             };
-            let rows = grade(&repo, &exercise, &submissions)?;
-            match (file, out) {
-                (Some(file), Some(path)) => {
-                    write_csv(file, &exercise, &rows)?;
+            let isolation = Isolation::find(cli.no_sandbox)?;
+            if !isolation.is_sandboxed() {
+                eprintln!("warning: --no-sandbox: hand-ins run as you, unisolated");
+            }
+            let mut csv: CsvRows<Box<dyn std::io::Write>> = CsvRows::new(
+                match file {
+                    Some(file) => Box::new(file) as Box<dyn std::io::Write>,
+                    None => Box::new(std::io::stdout()),
+                },
+                &exercise,
+            )?;
+            let count = std::fs::read_dir(&submissions)?
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .count();
+            let mut done = 0;
+            let mut failed_write = None;
+            let rows = grade(
+                &repo,
+                &exercise,
+                &submissions,
+                &isolation,
+                usize::from(jobs),
+                &mut |student, report| {
+                    done += 1;
                     eprintln!(
-                        "graded {} submission(s) into {}",
-                        rows.len(),
-                        path.display()
+                        "[{done}/{count}] {student}: {}/{}",
+                        report.score(),
+                        report.maximum()
                     );
-                }
-                _ => write_csv(std::io::stdout(), &exercise, &rows)?,
+                    if let Err(error) = csv.row(student, report) {
+                        failed_write.get_or_insert(error);
+                    }
+                },
+            )?;
+            drop(csv);
+            if let Some(error) = failed_write {
+                return Err(error.context("write the scores"));
+            }
+            if let Some(path) = out {
+                // Rewritten in the students' order, now that every row is in.
+                let sorted = path.with_extension("csv.partial");
+                washup_exercises::output::write_csv(
+                    std::fs::File::create(&sorted)
+                        .with_context(|| format!("create {}", sorted.display()))?,
+                    &exercise,
+                    &rows,
+                )?;
+                std::fs::rename(&sorted, &path)?;
+                let [json, xml] = write_beside(&path, &exercise, &rows)?;
+                eprintln!(
+                    "graded {} submission(s) into {} (and {}, {})",
+                    rows.len(),
+                    path.display(),
+                    json.display(),
+                    xml.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -207,6 +320,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                      verify needs the solutions"
                 );
             }
+            let isolation = Isolation::find(cli.no_sandbox)?;
             let mut problems = Vec::new();
             for exercise in &exercises {
                 let missing = missing_programs(exercise);
@@ -218,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                     continue;
                 }
-                let found = verify(&repo, exercise)?;
+                let found = verify(&repo, exercise, &isolation)?;
                 println!(
                     "{:<24} {}",
                     exercise.id,

@@ -13,10 +13,25 @@ use std::process::{Command, Output};
 
 use std::io::Write as _;
 
+use washup_exercises::output::write_csv;
 use washup_exercises::{
-    Check, Exercise, Outcome, Repo, Report, grade, missing_programs, save_report, student_copy,
-    verify, write_csv,
+    Check, CheckResult, Exercise, Failure, Isolation, Outcome, Repo, Report, grade,
+    missing_programs, save_report, student_copy, verify,
 };
+
+/// The sandbox every check runs in (bubblewrap must be installed).
+fn sandbox() -> Isolation {
+    Isolation::find(false).expect("bubblewrap makes sandboxes here")
+}
+
+/// Grades a folder, one hand-in at a time.
+fn grade_all(
+    repo: &Repo,
+    exercise: &Exercise,
+    submissions: &Path,
+) -> std::collections::BTreeMap<String, Report> {
+    grade(repo, exercise, submissions, &sandbox(), 2, &mut |_, _| {}).expect("grading runs")
+}
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("washup-exercises-{tag}-{}", std::process::id()));
@@ -84,7 +99,7 @@ fn every_starter_fails_and_every_solution_passes() {
             );
             continue;
         }
-        problems.extend(verify(&repo, exercise).expect("verify runs"));
+        problems.extend(verify(&repo, exercise, &sandbox()).expect("verify runs"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -111,14 +126,16 @@ fn verify_names_each_check_the_starter_passes() {
     write(
         "checks.rs",
         "use exercise::add;\n\n\
-         #[test]\nfn adds_zero() {\n    assert_eq!(add(2, 0), 2);\n}\n\n\
-         #[test]\nfn adds() {\n    assert_eq!(add(2, 3), 5);\n}\n\n\
-         #[test]\nfn adds_to_zero() {\n    assert_eq!(add(0, 3), 3);\n}\n",
+         mod support;\n\n\
+         #[test]\nfn adds_zero() {\n    let _verdict = support::Verdict::on_return();\n    assert_eq!(add(2, 0), 2);\n}\n\n\
+         #[test]\nfn adds() {\n    let _verdict = support::Verdict::on_return();\n    assert_eq!(add(2, 3), 5);\n}\n\n\
+         #[test]\nfn adds_to_zero() {\n    let _verdict = support::Verdict::on_return();\n    assert_eq!(add(0, 3), 3);\n}\n",
     );
     let check = |test: &str| Check {
         test: test.into(),
         requirement: format!("{test} works"),
         hint: "add".into(),
+        points: 1,
     };
     let toy = Exercise {
         id: "toy".into(),
@@ -133,7 +150,7 @@ fn verify_names_each_check_the_starter_passes() {
         seconds_per_check: 20,
         checks: vec![check("adds_zero"), check("adds"), check("adds_to_zero")],
     };
-    let problems = verify(&repo, &toy).expect("verify runs");
+    let problems = verify(&repo, &toy, &sandbox()).expect("verify runs");
     assert_eq!(
         problems,
         ["toy: the starter passes `adds_zero` (a starter must fail every check)"],
@@ -172,22 +189,28 @@ fn grading_a_folder_gives_a_csv_of_scores() {
     );
     fs::create_dir_all(submissions.join("eve")).expect("empty hand-in");
 
-    let rows = grade(&repo, &exercise, &submissions).expect("grading runs");
+    let rows = grade_all(&repo, &exercise, &submissions);
     let score = |s: &str| (rows[s].passed(), rows[s].total());
     assert_eq!(score("ada"), (6, 6));
     assert_eq!(score("bob"), (0, 6));
     assert_eq!(score("cy"), (0, 6));
     assert!(
-        matches!(&rows["cy"].results[0].1, Outcome::Failed(why) if why.starts_with("your code does not compile"))
+        matches!(
+            &rows["cy"].results[0].outcome,
+            Outcome::Failed(Failure::DoesNotCompile(_))
+        ),
+        "{:?}",
+        rows["cy"]
     );
     assert_eq!(score("dee"), (5, 6), "only the empty-stack check hangs");
     let hung = rows["dee"]
         .results
         .iter()
-        .find(|(test, _)| test == "it_returns_when_the_washer_is_done")
+        .find(|r| r.test == "it_returns_when_the_washer_is_done")
         .expect("that check");
-    assert!(
-        matches!(&hung.1, Outcome::Failed(why) if why.contains("did not finish within 10 s")),
+    assert_eq!(
+        hung.outcome,
+        Outcome::Failed(Failure::TimedOut(10)),
         "{hung:?}"
     );
     assert_eq!(score("eve"), (0, 6));
@@ -200,9 +223,12 @@ fn grading_a_folder_gives_a_csv_of_scores() {
         lines[0].starts_with("student,every_dish_is_dried_exactly_once,"),
         "{csv}"
     );
-    assert!(lines[0].ends_with(",passed,total,percent"), "{csv}");
-    assert_eq!(lines[1], "ada,1,1,1,1,1,1,6,6,100");
-    assert_eq!(lines[4], "dee,1,1,1,0,1,1,5,6,83");
+    assert!(
+        lines[0].ends_with(",score,maximum,percent,sandboxed,notes"),
+        "{csv}"
+    );
+    assert_eq!(lines[1], "ada,1,1,1,1,1,1,6,6,100,yes,");
+    assert!(lines[4].starts_with("dee,1,1,1,0,1,1,5,6,83,yes,it_returns_when_the_washer_is_done: did not finish within 10 s"), "{csv}");
     assert_eq!(lines.len(), 6);
     let _ = fs::remove_dir_all(&submissions);
 }
@@ -284,7 +310,7 @@ fn the_student_copy_has_starters_and_checks_but_no_solutions() {
     let copy = Repo { root: dest.clone() };
     assert!(!copy.has_solutions().expect("no solution anywhere"));
     let in_copy = copy.exercise("stop-the-dryers").expect("exercise");
-    let error = verify(&copy, &in_copy).expect_err("verify needs the solutions");
+    let error = verify(&copy, &in_copy, &sandbox()).expect_err("verify needs the solutions");
     assert!(
         error.to_string().contains("no solution/ folder"),
         "{error:#}"
@@ -353,16 +379,19 @@ fn fake_a_pass() -> ! {{
 {body}"#
         ),
     );
-    let rows = grade(&repo, &exercise, &submissions).expect("grading runs");
+    let rows = grade_all(&repo, &exercise, &submissions);
     for student in ["quitter", "faker"] {
         let report = &rows[student];
         assert_eq!(report.total(), exercise.checks.len());
-        for (test, outcome) in &report.results {
-            match outcome {
+        for result in &report.results {
+            let test = &result.test;
+            match &result.outcome {
                 Outcome::Passed => panic!("{student} passes `{test}`"),
                 Outcome::Failed(why) => assert!(
-                    why.contains("exited with status 0 before the check was over"),
-                    "{student}, `{test}`: {why}"
+                    why.reason()
+                        .contains("exited with status 0 before the check was over")
+                        || matches!(why, Failure::Refused(_)),
+                    "{student}, `{test}`: {why:?}"
                 ),
             }
         }
@@ -402,10 +431,21 @@ fn list_shows_every_exercise_with_its_status() {
         "{}",
         status_of("stop-the-dryers")
     );
-    let mut results = vec![("a".to_string(), Outcome::Passed); 2];
-    results.extend(vec![("b".to_string(), Outcome::Failed("no".into())); 4]);
+    let result = |outcome| CheckResult {
+        test: "a".into(),
+        points: 1,
+        outcome,
+    };
+    let mut results = vec![result(Outcome::Passed); 2];
+    results.extend(vec![
+        result(Outcome::Failed(Failure::AssertionFailed(
+            "no".into()
+        )));
+        4
+    ]);
     let report = Report {
         exercise: "stop-the-dryers".into(),
+        sandboxed: true,
         results,
     };
     save_report(&work.join("stop-the-dryers"), &report).expect("save a report");

@@ -17,6 +17,7 @@ fn assert_sync<T: Sync>() {}
 
 #[test]
 fn items_come_out_first_in_first_out() {
+    let _verdict = support::Verdict::on_return();
     assert_sync::<Rack<String>>();
     let rack = Rack::new();
     for dish in ["salad", "bread", "entree"] {
@@ -28,6 +29,7 @@ fn items_come_out_first_in_first_out() {
 
 #[test]
 fn get_waits_for_a_put_from_another_thread() {
+    let _verdict = support::Verdict::on_return();
     let rack = Arc::new(Rack::new());
     let (started, is_started) = crossbeam_channel::bounded(0);
     let dryer = {
@@ -46,6 +48,7 @@ fn get_waits_for_a_put_from_another_thread() {
 
 #[test]
 fn join_waits_until_every_item_is_done() {
+    let _verdict = support::Verdict::on_return();
     let rack = Arc::new(Rack::new());
     let done = Arc::new(AtomicUsize::new(0));
     for i in 0..50 {
@@ -82,6 +85,7 @@ fn join_waits_until_every_item_is_done() {
 
 #[test]
 fn too_many_task_done_is_an_error() {
+    let _verdict = support::Verdict::on_return();
     let rack = Rack::new();
     assert_eq!(rack.task_done(), Err(TooManyTaskDone));
     rack.put(1);
@@ -93,6 +97,7 @@ fn too_many_task_done_is_an_error() {
 
 #[test]
 fn many_washers_and_dryers_lose_nothing() {
+    let _verdict = support::Verdict::on_return();
     const WASHERS: usize = 4;
     const EACH: usize = 5_000;
     let rack = Arc::new(Rack::new());
@@ -144,6 +149,7 @@ fn many_washers_and_dryers_lose_nothing() {
 
 #[test]
 fn a_waiting_get_uses_no_cpu() {
+    let _verdict = support::Verdict::on_return();
     kernel_names_waits();
     let rack = Arc::new(Rack::<String>::new());
     let (tid, the_tid) = crossbeam_channel::bounded(1);
@@ -186,6 +192,7 @@ fn a_waiting_get_uses_no_cpu() {
 
 #[test]
 fn two_joins_both_wake_when_the_last_task_is_done() {
+    let _verdict = support::Verdict::on_return();
     kernel_names_waits();
     let rack = Arc::new(Rack::new());
     for round in 0..3 {

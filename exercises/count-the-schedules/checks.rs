@@ -3,6 +3,8 @@
 //! counts computed once by the reference solution (trying them one by one
 //! would take years).
 
+mod support;
+
 use std::time::Duration;
 
 use crossbeam_channel::RecvTimeoutError;
@@ -32,6 +34,7 @@ fn one_by_one(world: &World) -> u128 {
 
 #[test]
 fn the_chapters_kitchens_have_5_29_and_53_schedules() {
+    let _verdict = support::Verdict::on_return();
     for (dishes, dryers, rack, schedules) in
         [(2, 1, 1, 5), (3, 1, 1, 29), (3, 1, 3, 53), (2, 2, 1, 28)]
     {
@@ -45,6 +48,7 @@ fn the_chapters_kitchens_have_5_29_and_53_schedules() {
 
 #[test]
 fn small_kitchens_match_the_explorer() {
+    let _verdict = support::Verdict::on_return();
     for dishes in 0..=3 {
         for dryers in 1..=3 {
             for rack in 0..=3 {
@@ -61,6 +65,7 @@ fn small_kitchens_match_the_explorer() {
 
 #[test]
 fn a_stuck_run_is_not_a_schedule() {
+    let _verdict = support::Verdict::on_return();
     assert_eq!(
         count_schedules(&[], 2, 1),
         1,
@@ -77,6 +82,7 @@ fn a_stuck_run_is_not_a_schedule() {
 
 #[test]
 fn big_kitchens_are_counted_in_time() {
+    let _verdict = support::Verdict::on_return();
     let kitchens: [(usize, usize, usize, u128); 4] = [
         (8, 2, 2, 87_884_377_344),
         (9, 3, 3, 4_501_798_008_320_619),

@@ -30,6 +30,7 @@ fn stop(mut dryer: Process) {
 
 #[test]
 fn the_dryer_dries_every_dish() {
+    let _verdict = support::Verdict::on_return();
     let (rack, dried) = queues();
     for dish in LESSON {
         rack.put(dish.to_string()).expect("put");
@@ -49,6 +50,7 @@ fn the_dryer_dries_every_dish() {
 
 #[test]
 fn the_dryer_is_a_running_child_process() {
+    let _verdict = support::Verdict::on_return();
     let (rack, dried) = queues();
     let mut dryer = start_dryer(rack, dried).expect("start_dryer failed");
     let pid = dryer.pid();
@@ -77,6 +79,7 @@ fn the_dryer_is_a_running_child_process() {
 
 #[test]
 fn the_dryer_dies_with_its_washer() {
+    let _verdict = support::Verdict::on_return();
     // Orphans of our descendants become our children, so we can wait for them.
     nix::sys::prctl::set_child_subreaper(true).expect("the check could not become a subreaper");
     let (rack, dried) = queues();
@@ -141,6 +144,7 @@ fn the_dryer_dies_with_its_washer() {
 
 #[test]
 fn dropping_the_dryer_ends_it() {
+    let _verdict = support::Verdict::on_return();
     let (rack, dried) = queues();
     let dryer = start_dryer(rack, dried).expect("start_dryer failed");
     drop(dryer); // a hang here fails the check by its time limit
@@ -153,6 +157,7 @@ fn dropping_the_dryer_ends_it() {
 
 #[test]
 fn a_daemonic_washer_gets_the_error_back() {
+    let _verdict = support::Verdict::on_return();
     let (rack, dried) = queues();
     let verdict: Queue<String> = Queue::new().expect("a queue");
     let v = verdict.clone();

@@ -73,6 +73,7 @@ fn code_of<'a>(ended: &'a [Ended], name: &str) -> &'a Ended {
 
 #[test]
 fn a_job_that_returns_exits_with_0() {
+    let _verdict = support::Verdict::on_return();
     let (ended, _) = run(&[("salad", Kind::Returns), ("bread", Kind::Returns)]);
     for name in ["salad", "bread"] {
         let e = code_of(&ended, name);
@@ -86,6 +87,7 @@ fn a_job_that_returns_exits_with_0() {
 
 #[test]
 fn a_job_that_panics_exits_with_1() {
+    let _verdict = support::Verdict::on_return();
     let (ended, _) = run(&[
         ("salad", Kind::Returns),
         ("bread", Kind::Panics),
@@ -107,6 +109,7 @@ fn a_job_that_panics_exits_with_1() {
 
 #[test]
 fn an_endless_job_is_killed_with_minus_9() {
+    let _verdict = support::Verdict::on_return();
     let (ended, _) = run(&[
         ("pots", Kind::Endless),
         ("salad", Kind::Returns),
@@ -129,6 +132,7 @@ fn an_endless_job_is_killed_with_minus_9() {
 
 #[test]
 fn each_job_runs_in_its_own_process() {
+    let _verdict = support::Verdict::on_return();
     let (ended, reports) = run(&[
         ("salad", Kind::Returns),
         ("bread", Kind::Panics),
@@ -170,6 +174,7 @@ fn each_job_runs_in_its_own_process() {
 
 #[test]
 fn results_follow_the_order_of_the_jobs() {
+    let _verdict = support::Verdict::on_return();
     let (ended, _) = run(&[
         ("dessert", Kind::Returns),
         ("pots", Kind::Endless),
@@ -188,6 +193,7 @@ fn results_follow_the_order_of_the_jobs() {
 
 #[test]
 fn no_child_is_left() {
+    let _verdict = support::Verdict::on_return();
     assert!(
         children().is_empty(),
         "the check started with children already"

@@ -3,6 +3,8 @@
 //! where the policy may drop, they wait at a gate until the washer is done,
 //! so the counts are exact.
 
+mod support;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -107,6 +109,7 @@ fn run(
 
 #[test]
 fn drop_lets_the_extra_dishes_fall() {
+    let _verdict = support::Verdict::on_return();
     let rack: Queue<usize> = Queue::with_maxsize(3).expect("a rack");
     let dryers = Dryers::start(&rack, 2);
     let fell = run(&rack, 12, Policy::Drop, 5).expect("wash returned an error");
@@ -122,6 +125,7 @@ fn drop_lets_the_extra_dishes_fall() {
 
 #[test]
 fn wait_loses_nothing() {
+    let _verdict = support::Verdict::on_return();
     let rack: Queue<usize> = Queue::with_maxsize(2).expect("a rack");
     let mut dryers = Dryers::start(&rack, 1);
     dryers.open_gate(); // the washer waits for the dryer: it must work meanwhile
@@ -141,6 +145,7 @@ fn wait_loses_nothing() {
 
 #[test]
 fn timeout_gives_up_after_its_time() {
+    let _verdict = support::Verdict::on_return();
     let rack: Queue<usize> = Queue::with_maxsize(2).expect("a rack");
     let dryers = Dryers::start(&rack, 2);
     let d = Duration::from_millis(40);
@@ -163,6 +168,7 @@ fn timeout_gives_up_after_its_time() {
 
 #[test]
 fn timeout_keeps_a_dish_that_finds_a_place_in_time() {
+    let _verdict = support::Verdict::on_return();
     let rack: Queue<usize> = Queue::with_maxsize(1).expect("a rack");
     let mut dryers = Dryers::start(&rack, 1);
     dryers.open_gate();
@@ -182,6 +188,7 @@ fn timeout_keeps_a_dish_that_finds_a_place_in_time() {
 
 #[test]
 fn other_errors_are_returned() {
+    let _verdict = support::Verdict::on_return();
     for policy in [
         Policy::Drop,
         Policy::Wait,

@@ -3,6 +3,8 @@
 //! (run one after another, they would wait at it forever, and the check's
 //! time limit turns that into a failure).
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::{Barrier, Mutex, OnceLock};
 use std::thread::{self, ThreadId};
@@ -28,6 +30,7 @@ fn stack(n: u64) -> Vec<u64> {
 
 #[test]
 fn the_total_is_what_one_thread_computes() {
+    let _verdict = support::Verdict::on_return();
     for (n, workers) in [(1000, 1), (1000, 2), (1000, 3), (10_001, 4), (97, 8)] {
         let s = stack(n);
         assert_eq!(
@@ -40,32 +43,42 @@ fn the_total_is_what_one_thread_computes() {
 
 static SEEN: OnceLock<Mutex<HashSet<ThreadId>>> = OnceLock::new();
 
-fn mix_and_record(dish: u64) -> u64 {
+fn seen() -> std::sync::MutexGuard<'static, HashSet<ThreadId>> {
     SEEN.get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(thread::current().id());
+}
+
+fn mix_and_record(dish: u64) -> u64 {
+    seen().insert(thread::current().id());
     mix(dish)
 }
 
 #[test]
 fn every_worker_scrubs_on_its_own_thread() {
-    let s = stack(4000);
-    assert_eq!(scrub(&s, 4, mix_and_record), one_thread(&s));
-    let seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    assert!(
-        !seen.contains(&thread::current().id()),
-        "the calling thread scrubbed dishes itself"
-    );
-    assert_eq!(
-        seen.len(),
-        4,
-        "expected 4 worker threads, {} threads scrubbed",
-        seen.len()
-    );
+    let _verdict = support::Verdict::on_return();
+    // Sizes that a split into chunks of `len.div_ceil(workers)` gets wrong
+    // (9 dishes, 4 workers: 3 chunks of 3, so 3 threads), and easy ones.
+    for (n, workers) in [(4000, 4), (9, 4), (10, 4), (7, 3), (5, 5), (101, 7), (13, 6), (2, 1)] {
+        seen().clear();
+        let s = stack(n);
+        assert_eq!(
+            scrub(&s, workers, mix_and_record),
+            one_thread(&s),
+            "{n} dishes, {workers} workers"
+        );
+        let seen = seen();
+        assert!(
+            !seen.contains(&thread::current().id()),
+            "the calling thread scrubbed dishes itself ({n} dishes, {workers} workers)"
+        );
+        assert_eq!(
+            seen.len(),
+            workers,
+            "{n} dishes, {workers} workers: expected {workers} worker threads, {} threads scrubbed",
+            seen.len()
+        );
+    }
 }
 
 static MEET: OnceLock<Barrier> = OnceLock::new();
@@ -83,12 +96,14 @@ fn mix_after_meeting(dish: u64) -> u64 {
 
 #[test]
 fn the_workers_run_at_the_same_time() {
+    let _verdict = support::Verdict::on_return();
     let s = stack(3000);
     assert_eq!(scrub(&s, 3, mix_after_meeting), one_thread(&s));
 }
 
 #[test]
 fn small_and_empty_stacks_work() {
+    let _verdict = support::Verdict::on_return();
     assert_eq!(scrub(&[], 4, mix), 0);
     let s = stack(3);
     assert_eq!(scrub(&s, 8, mix), one_thread(&s));

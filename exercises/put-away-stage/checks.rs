@@ -71,6 +71,7 @@ fn exactly_once(dishes: &[String], entries: &[Entry], what: &str) {
 
 #[test]
 fn every_dish_is_put_away_exactly_once() {
+    let _verdict = support::Verdict::on_return();
     let (dishes, mut entries, log) = run(40, 2);
     // Give late entries (if any) a bounded chance to arrive.
     while count(&entries, "put away").len() < dishes.len() {
@@ -93,6 +94,7 @@ fn every_dish_is_put_away_exactly_once() {
 
 #[test]
 fn each_dish_is_put_away_after_it_was_dried() {
+    let _verdict = support::Verdict::on_return();
     let (_, entries, _) = run(40, 3);
     let mut dried = BTreeSet::new();
     for (what, dish, _) in &entries {
@@ -112,6 +114,7 @@ fn each_dish_is_put_away_after_it_was_dried() {
 
 #[test]
 fn it_returns_only_when_all_is_put_away() {
+    let _verdict = support::Verdict::on_return();
     for _ in 0..5 {
         let (dishes, entries, _) = run(30, 2);
         let done = count(&entries, "put away").len();
@@ -126,6 +129,7 @@ fn it_returns_only_when_all_is_put_away() {
 
 #[test]
 fn the_stages_run_in_other_processes() {
+    let _verdict = support::Verdict::on_return();
     let (_, entries, _) = run(60, 3);
     let me = std::process::id();
     let pids = |what: &str| -> BTreeSet<u32> {
@@ -166,6 +170,7 @@ fn the_stages_run_in_other_processes() {
 
 #[test]
 fn no_process_is_left() {
+    let _verdict = support::Verdict::on_return();
     let _ = run(10, 2);
     let left = children();
     assert!(
@@ -177,6 +182,7 @@ fn no_process_is_left() {
 
 #[test]
 fn many_dishes_and_no_dishes() {
+    let _verdict = support::Verdict::on_return();
     let (dishes, entries, _) = run(2000, 3);
     exactly_once(&dishes, &entries, "put away");
     let (_, entries, _) = run(0, 2);

@@ -66,6 +66,7 @@ impl Caller {
 
 #[test]
 fn shutdown_waits_for_every_non_daemon_thread() {
+    let _verdict = support::Verdict::on_return();
     let caller = Caller::new();
     let done = Arc::new(AtomicUsize::new(0));
     let mut kitchen = Kitchen::new();
@@ -86,6 +87,7 @@ fn shutdown_waits_for_every_non_daemon_thread() {
 
 #[test]
 fn shutdown_does_not_wait_for_daemon_threads() {
+    let _verdict = support::Verdict::on_return();
     let (_keep_open, never) = crossbeam_channel::bounded::<()>(0);
     let mut kitchen = Kitchen::new();
     // This daemon waits for a message that never comes.
@@ -98,6 +100,7 @@ fn shutdown_does_not_wait_for_daemon_threads() {
 
 #[test]
 fn shutdown_counts_the_threads_it_waited_for() {
+    let _verdict = support::Verdict::on_return();
     let (_keep_open, never) = crossbeam_channel::bounded::<()>(0);
     let mut kitchen = Kitchen::new();
     for _ in 0..4 {
@@ -134,6 +137,7 @@ thread_local! {
 
 #[test]
 fn no_non_daemon_thread_is_left_running() {
+    let _verdict = support::Verdict::on_return();
     let caller = Caller::new();
     let ended = Arc::new(AtomicUsize::new(0));
     let mut kitchen = Kitchen::new();

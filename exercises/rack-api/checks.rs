@@ -73,6 +73,7 @@ fn take_all(rack: &JoinableQueue<String>) -> Vec<String> {
 
 #[test]
 fn fill_puts_dishes_until_the_rack_is_full() {
+    let _verdict = support::Verdict::on_return();
     let rack = JoinableQueue::with_maxsize(3).expect("a rack");
     let stack = dishes(5);
     let _ = fill_in_child(&rack, stack.clone());
@@ -85,6 +86,7 @@ fn fill_puts_dishes_until_the_rack_is_full() {
 
 #[test]
 fn fill_gives_back_the_dishes_that_found_no_place() {
+    let _verdict = support::Verdict::on_return();
     let rack = JoinableQueue::with_maxsize(3).expect("a rack");
     let stack = dishes(5);
     let left = fill_in_child(&rack, stack.clone());
@@ -106,6 +108,7 @@ fn fill_gives_back_the_dishes_that_found_no_place() {
 
 #[test]
 fn fill_on_an_unbounded_rack_puts_everything() {
+    let _verdict = support::Verdict::on_return();
     let rack = JoinableQueue::new().expect("a rack");
     let stack = dishes(100);
     let left = fill_in_child(&rack, stack.clone());
@@ -119,6 +122,7 @@ fn fill_on_an_unbounded_rack_puts_everything() {
 
 #[test]
 fn drain_takes_every_dish_without_waiting() {
+    let _verdict = support::Verdict::on_return();
     let rack: JoinableQueue<String> = JoinableQueue::new().expect("a rack");
     let r = rack.clone();
     in_child("the washer", move || {
@@ -143,6 +147,7 @@ fn drain_takes_every_dish_without_waiting() {
 
 #[test]
 fn drain_marks_each_dish_done() {
+    let _verdict = support::Verdict::on_return();
     let rack: JoinableQueue<String> = JoinableQueue::new().expect("a rack");
     let ready: Queue<u8> = Queue::new().expect("a queue");
     let joined: Queue<bool> = Queue::new().expect("a queue");
@@ -174,6 +179,7 @@ fn drain_marks_each_dish_done() {
 
 #[test]
 fn task_done_too_often_is_an_error() {
+    let _verdict = support::Verdict::on_return();
     let rack: JoinableQueue<String> = JoinableQueue::new().expect("a rack");
     rack.put("salad".to_string()).expect("put");
     rack.put("bread".to_string()).expect("put");

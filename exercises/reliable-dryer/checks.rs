@@ -2,6 +2,8 @@
 //! Redis server on a free loopback port; the checker ends it with the
 //! check's process group.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Child, Command, Stdio};
@@ -78,6 +80,7 @@ fn wash(con: &mut Connection, dishes: &[&str]) {
 
 #[test]
 fn take_moves_the_oldest_dish_to_the_dryers_list() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let mut con = connect(&server);
     wash(&mut con, &["salad", "bread"]);
@@ -114,6 +117,7 @@ fn commands_run(con: &mut Connection) -> BTreeMap<String, u64> {
 
 #[test]
 fn take_is_one_atomic_command() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let mut washer = connect(&server);
     let mut dryer = connect(&server);
@@ -142,6 +146,7 @@ fn take_is_one_atomic_command() {
 
 #[test]
 fn take_on_an_empty_rack_is_none() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let mut con = connect(&server);
     let started = Instant::now();
@@ -154,6 +159,7 @@ fn take_on_an_empty_rack_is_none() {
 
 #[test]
 fn done_removes_the_dish_from_the_holding_list() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let mut con = connect(&server);
     wash(&mut con, &["salad", "bread"]);
@@ -166,6 +172,7 @@ fn done_removes_the_dish_from_the_holding_list() {
 
 #[test]
 fn recover_puts_held_dishes_back_at_the_front() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let mut con = connect(&server);
     wash(&mut con, &["salad", "bread", "entree", "dessert"]);
@@ -184,6 +191,7 @@ fn recover_puts_held_dishes_back_at_the_front() {
 
 #[test]
 fn no_dish_is_lost_when_a_dryer_dies_holding_one() {
+    let _verdict = support::Verdict::on_return();
     let server = server();
     let dishes: Vec<String> = (0..50).map(|i| format!("plate-{i:02}")).collect();
     {
