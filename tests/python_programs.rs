@@ -36,9 +36,10 @@ fn python_children_that_print_reach_a_pipe() {
     );
 
     let run = run_python_buffered("python/processes_start_methods.py", &[]);
-    assert_eq!(count(&run.output, "      fork: the child sees"), 1, "{run:?}");
-    assert_eq!(count(&run.output, "forkserver: the child sees"), 1, "{run:?}");
-    assert_eq!(count(&run.output, "     spawn: the child sees"), 1, "{run:?}");
+    for method in ["fork", "forkserver", "spawn"] {
+        let line = format!("{method:>10}: the child sees");
+        assert_eq!(count(&run.output, &line), 1, "{method}: {run:?}");
+    }
 }
 
 /// The tally the dryers reach, from a line `<label>: N of TOTAL`.
