@@ -83,8 +83,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR_END: dishwasher
 
     // ANCHOR: endless
-    // The pot program never ends by itself. It is daemonic: if main dies
-    // before opening the door, the kernel kills it (next chapter).
+    // The pot program never ends by itself. It is daemonic: if main alone
+    // dies before opening the door (`kill -INT <main's pid>`), the kernel
+    // kills it too (next chapter). Ctrl-C proves nothing here: it signals
+    // every process in the terminal's foreground group, the pot program too.
     let mut pots = Process::new(|| {
         loop {
             nix::unistd::pause();

@@ -9,7 +9,7 @@ import multiprocessing as mp
 
 
 def dry_forever(ready):
-    print(f"dryer: daemon={mp.current_process().daemon}, drying forever")
+    print(f"dryer: daemon={mp.current_process().daemon}, drying forever", flush=True)
     ready.set()
     mp.Event().wait()  # nobody will ever set this one
 

@@ -5,7 +5,10 @@ rack, a JoinableQueue. A daemonic dryer process takes them off, dries them
 and marks each one done. join() waits until every dish is done.
 
 The dryer starts after the whole stack is on the rack, so the eight lines
-always come out in the same order (see the chapter for why).
+always come out in the same order (see the chapter for why). By then the
+first put has started the rack's feeder thread, and forking a process that
+runs threads is risky; so the dryer is started with "forkserver": it is
+forked from a clean, single-threaded server process instead.
 """
 
 import multiprocessing as mp
@@ -29,5 +32,5 @@ def main():
 
 
 if __name__ == "__main__":
-    mp.set_start_method("fork")
+    mp.set_start_method("forkserver")  # not "fork": the feeder thread runs
     main()

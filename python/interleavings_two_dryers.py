@@ -6,7 +6,7 @@ import multiprocessing as mp
 def dryer(rack, name):
     while True:
         dish = rack.get()
-        print(f"Drying {dish} dish ({name})")
+        print(f"Drying {dish} dish ({name})", flush=True)
         rack.task_done()
 
 
@@ -15,6 +15,6 @@ if __name__ == "__main__":
     for name in ("dryer 1", "dryer 2"):
         mp.Process(target=dryer, args=(rack, name), daemon=True).start()
     for dish in ("salad", "bread"):
-        print(f"Washing {dish} dish")
+        print(f"Washing {dish} dish", flush=True)
         rack.put(dish)
     rack.join()

@@ -13,7 +13,7 @@ dishes = ["salad"]  # set while importing this file
 
 
 def show(method):
-    print(f"{method:>10}: the child sees {dishes}")
+    print(f"{method:>10}: the child sees {dishes}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,14 @@
 
 Each helper stores its line in its own slot; main joins the helpers in the
 order it started them and prints the lines, so the order never changes.
+
+With --one-after-another, four threads all named "dryer" run one at a time
+(each starts after the last one ended) and print their name and ident:
+names are labels that may repeat, and a finished thread's ident may be
+given to the next one.
 """
 
+import sys
 import threading
 
 
@@ -18,6 +24,18 @@ said = [None] * 4
 def helper(n):
     said[n - 1] = whoami(f"I'm helper number {n}")
 
+
+def one_after_another():
+    for n in range(1, 5):
+        dryer = threading.Thread(target=lambda: None, name="dryer")
+        dryer.start()
+        dryer.join()
+        print(f"{dryer.name} number {n}: ident {dryer.ident}")
+
+
+if "--one-after-another" in sys.argv:
+    one_after_another()
+    sys.exit()
 
 print(whoami("I'm the main program"))
 helpers = [threading.Thread(target=helper, args=(n,)) for n in range(1, 5)]

@@ -161,6 +161,22 @@ pub fn run_python(path: &str, args: &[&str]) -> Finished {
     Running::start(command, path).finish()
 }
 
+/// Runs the Python file `path` like [`run_python`], but with Python's
+/// default buffering, as when a reader pipes its output into `less`:
+/// `PYTHONUNBUFFERED` is removed from the environment, so standard output
+/// is block-buffered and a process that ends without flushing loses what
+/// it printed.
+pub fn run_python_buffered(path: &str, args: &[&str]) -> Finished {
+    let mut command = Command::new("python3");
+    command
+        .arg(path)
+        .args(args)
+        .env_remove("PYTHONUNBUFFERED")
+        .env("PYTHONHASHSEED", "0")
+        .current_dir(project_root());
+    Running::start(command, path).finish()
+}
+
 /// Compiles the Rust file `path` (relative to the project root) with
 /// `rustc --edition 2024`, as a reader would, and returns what the compiler
 /// said. Only metadata is emitted, into a temporary folder, so nothing is
