@@ -299,6 +299,10 @@ fn kitchen(
             println!("Kitchen: dryer A went home: the rack ran out before its dish number {k}");
         }
         show(&rack.status()?);
+        // The server notices that A's socket closed a moment after A died.
+        if !rack.wait_until_disconnected("A", Duration::from_secs(5))? {
+            return Err("the server still lists dryer A's connection 5 s after it fell".into());
+        }
         ended("reaper", start(args, &["reaper"])?.wait()?)?;
         fallen = Some("A");
     }

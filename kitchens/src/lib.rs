@@ -146,6 +146,19 @@ impl Link {
         Ok(format!("{}:{id}", self.run_id))
     }
 
+    /// Whether the connection with `record` is closed, or closes within
+    /// `grace` (asking the server every few milliseconds).
+    fn closes_within(&mut self, record: &str, grace: Duration) -> Result<bool, RackError> {
+        let deadline = Instant::now() + grace;
+        while self.open_connections()?.contains(record) {
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(true)
+    }
+
     /// The records of every connection open now, in any database.
     fn open_connections(&mut self) -> Result<BTreeSet<String>, RackError> {
         // One line per connection: `id=7 addr=... name=dryer:kitchen:A db=0 ...`
@@ -399,6 +412,25 @@ impl Rack {
             .collect())
     }
 
+    /// Waits until the server no longer lists the connection dryer `dryer`
+    /// signed in with (it may take a moment to notice that a killed
+    /// process's socket closed), at most `timeout`. Returns whether it got
+    /// there; `true` at once if no dryer of that name is signed in.
+    pub fn wait_until_disconnected(
+        &mut self,
+        dryer: &str,
+        timeout: Duration,
+    ) -> Result<bool, RackError> {
+        let key = self.key("dryers");
+        let record: Option<String> = self
+            .link
+            .run("reading who signed in", |c| c.hget(key, dryer))?;
+        match record {
+            None => Ok(true),
+            Some(record) => self.link.closes_within(&record, timeout),
+        }
+    }
+
     /// `(dryer, key)` of each dryer's `drying` list, sorted by dryer.
     fn drying_lists(&mut self) -> Result<Vec<(String, String)>, RackError> {
         let prefix = self.key("drying:");
@@ -486,6 +518,11 @@ return 1
 ";
 // ANCHOR_END: task_done
 
+/// How long [`Dryer::sign_in`] gives the connection of an earlier dryer of
+/// the same name to close: a dryer killed a moment ago still has an open
+/// connection until the server has noticed its socket closed.
+pub const SIGN_IN_GRACE: Duration = Duration::from_secs(1);
+
 /// How many times [`Dryer::sign_in`] tries when its name's record keeps
 /// changing under it (another dryer signing in, a reaper clearing it).
 const SIGN_IN_TRIES: usize = 5;
@@ -535,7 +572,7 @@ impl Dryer {
         for _ in 0..SIGN_IN_TRIES {
             let seen: Option<String> = link.run("signing in", |c| c.hget(&records, &name))?;
             let seen = seen.unwrap_or_default();
-            if !seen.is_empty() && link.open_connections()?.contains(&seen) {
+            if !seen.is_empty() && !link.closes_within(&seen, SIGN_IN_GRACE)? {
                 return Err(RackError::NameTaken { dryer: name });
             }
             if let Some(put_back) = hand_back(&mut link, &rack, &name, &seen, &record)? {
