@@ -671,8 +671,8 @@ fn a_storm_of_dryers_and_a_reaper_dry_every_dish_exactly_once() {
     let Some(url) = server("a_storm_of_dryers_and_a_reaper_dry_every_dish_exactly_once") else {
         return;
     };
-    const DISHES: usize = 1000;
-    const LIVES: u64 = 600;
+    const DISHES: usize = 2500;
+    const LIVES: u64 = 1500;
     const AT_ONCE: usize = 6;
     let started = Instant::now();
     let mut rack = Rack::connect(&url, "kitchen").expect("connect");
@@ -691,7 +691,7 @@ fn a_storm_of_dryers_and_a_reaper_dry_every_dish_exactly_once() {
                 // Pausing between the steps widens the window in which a
                 // dryer can sign in; it cannot make a correct reaper wrong.
                 let put_back = reaper
-                    .reap_pausing(|_| std::thread::sleep(Duration::from_micros(300)))
+                    .reap_pausing(|_| std::thread::sleep(Duration::from_millis(1)))
                     .expect("reap");
                 reaped.lock().expect("lock").extend(put_back);
                 reaps.fetch_add(1, Ordering::Relaxed);
