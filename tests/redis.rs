@@ -17,7 +17,7 @@ use nix::sys::signal::Signal;
 use std::io::Write as _;
 
 use washup_kitchens::{Dryer, Rack, RackError, ReapStep};
-use washup_tests::redis::{fresh_url, skip};
+use washup_tests::redis::{OwnServer, fresh_url, skip};
 use washup_tests::{Running, run_example, run_example_with_env, spawn_example};
 
 const EXAMPLE: &str = "redis-rack";
@@ -780,5 +780,218 @@ fn a_storm_of_dryers_and_a_reaper_dry_every_dish_exactly_once() {
         reaped.len(),
         reaps.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// A server that freezes, dies, restarts, or wants a password.
+
+/// `redis-rack --redis URL --server-timeout-ms 1000 ARGS...`, started.
+fn spawn_impatient(url: &str, args: &[&str]) -> Running {
+    let mut all = vec!["--redis", url, "--server-timeout-ms", "1000"];
+    all.extend_from_slice(args);
+    spawn_example(EXAMPLE, &all)
+}
+
+#[test]
+fn every_role_ends_with_its_reason_while_the_server_is_frozen() {
+    let Some(server) = OwnServer::start(
+        "every_role_ends_with_its_reason_while_the_server_is_frozen",
+        &[],
+    ) else {
+        return;
+    };
+    let url = server.url();
+    // A dryer waiting on an empty rack when the server freezes.
+    let dryer = spawn_impatient(&url, &["dryer", "--timeout-ms", "60000"]);
+    wait_for_connection(&url, &["name=dryer:kitchen:A", "cmd=blmove", "flags=b"]);
+    server.freeze();
+    let frozen = Instant::now();
+    // Started while it is frozen: the kernel takes the connection, nobody
+    // answers.
+    let reaper = spawn_impatient(&url, &["reaper"]);
+    let kitchen = spawn_impatient(&url, &["kitchen"]);
+    let expect = [
+        (
+            dryer,
+            "redis-rack dryer A: the server did not answer within 2 s while taking a dish",
+        ),
+        (
+            reaper,
+            "redis-rack reaper: the server at redis://127.0.0.1:PORT/ accepted the connection but did not answer within 1 s",
+        ),
+        (
+            kitchen,
+            "redis-rack kitchen: the server at redis://127.0.0.1:PORT/ accepted the connection but did not answer within 1 s",
+        ),
+    ];
+    for (running, said) in expect {
+        let finished = running.finish();
+        let said = said.replace("PORT", &server.port().to_string());
+        assert_eq!(finished.code, Some(1), "{}", finished.shown());
+        assert!(
+            finished.output.contains(&said),
+            "wanted {said:?} in:\n{}",
+            finished.output
+        );
+        assert!(
+            !finished.output.contains("stayed empty"),
+            "{}",
+            finished.output
+        );
+    }
+    assert!(
+        frozen.elapsed() < Duration::from_secs(15),
+        "the roles took {:?} to give up",
+        frozen.elapsed()
+    );
+    server.thaw();
+}
+
+#[test]
+fn a_washer_waiting_in_join_gives_up_with_its_reason_when_the_server_freezes() {
+    let Some(server) = OwnServer::start(
+        "a_washer_waiting_in_join_gives_up_with_its_reason_when_the_server_freezes",
+        &[],
+    ) else {
+        return;
+    };
+    let url = server.url();
+    let mut washer = spawn_impatient(&url, &["washer", "--dishes", "1", "--join"]);
+    assert_eq!(washer.read_line().as_deref(), Some("Washing salad dish"));
+    wait_for_connection(&url, &["cmd=blpop", "flags=b"]);
+    server.freeze();
+    let finished = washer.finish();
+    server.thaw();
+    assert_eq!(finished.code, Some(1), "{}", finished.shown());
+    assert!(
+        finished.output.contains(
+            "redis-rack washer: the server did not answer within 2 s while waiting for the last dish"
+        ),
+        "{}",
+        finished.output
+    );
+}
+
+#[test]
+fn join_refuses_all_dry_when_a_restart_lost_the_count() {
+    let Some(mut server) =
+        OwnServer::start("join_refuses_all_dry_when_a_restart_lost_the_count", &[])
+    else {
+        return;
+    };
+    let url = server.url();
+    role(&url, &["washer", "--dishes", "3"]);
+    server.restart(); // nothing saved: the dishes and the count are gone
+    let finished = run_example(
+        EXAMPLE,
+        &["--redis", &url, "washer", "--dishes", "0", "--join"],
+    );
+    assert_eq!(finished.code, Some(1), "{}", finished.shown());
+    assert_eq!(
+        finished.output,
+        "redis-rack washer: rack kitchen has no count of unfinished dishes on the server: \
+         nothing was ever put on it, or the server lost its data (restarted without saving?)\n"
+    );
+}
+
+#[test]
+fn the_kitchen_names_the_role_that_failed_when_the_server_dies() {
+    let Some(mut server) = OwnServer::start(
+        "the_kitchen_names_the_role_that_failed_when_the_server_dies",
+        &[],
+    ) else {
+        return;
+    };
+    let url = server.url();
+    let kitchen = spawn_example(
+        EXAMPLE,
+        &[
+            "--redis",
+            &url,
+            "kitchen",
+            "--dishes",
+            "0",
+            "--timeout-ms",
+            "30000",
+        ],
+    );
+    wait_for_connection(&url, &["name=dryer:kitchen:A", "cmd=blmove", "flags=b"]);
+    server.kill();
+    let finished = kitchen.finish();
+    assert_eq!(finished.code, Some(1), "{}", finished.shown());
+    let lines: Vec<&str> = finished.output.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", finished.output);
+    assert!(
+        lines[0].starts_with(
+            "redis-rack dryer A: lost the connection to the server while taking a dish: "
+        ),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        "redis-rack kitchen: the dryer A failed (exit status: 1)"
+    );
+}
+
+#[test]
+fn a_password_or_database_problem_is_told_apart_and_no_password_is_shown() {
+    let what = "a_password_or_database_problem_is_told_apart_and_no_password_is_shown";
+    let Some(server) = OwnServer::start(what, &["--requirepass", "s3cret-pw"]) else {
+        return;
+    };
+    let port = server.port();
+    let cases = [
+        (
+            format!("redis://127.0.0.1:{port}/"),
+            format!(
+                "redis-rack washer: the Redis server at redis://127.0.0.1:{port}/ wants a password; \
+                 give it in the URL: redis://:PASSWORD@HOST:PORT/"
+            ),
+        ),
+        (
+            format!("redis://:wrong-pw@127.0.0.1:{port}/"),
+            format!(
+                "redis-rack washer: the Redis server at redis://:***@127.0.0.1:{port}/ \
+                 refused the user name or password in the URL"
+            ),
+        ),
+        (
+            format!("redis://:s3cret-pw@127.0.0.1:{port}/99"),
+            format!(
+                "redis-rack washer: the Redis server at redis://:***@127.0.0.1:{port}/99 \
+                 has no database 99 (DB index is out of range)"
+            ),
+        ),
+    ];
+    for (url, said) in cases {
+        // --redis after the role is accepted too.
+        let finished = run_example(EXAMPLE, &["washer", "--redis", &url]);
+        assert_eq!(finished.code, Some(1), "{}", finished.shown());
+        assert_eq!(finished.output.trim_end(), said);
+        for secret in ["s3cret-pw", "wrong-pw"] {
+            assert!(!finished.output.contains(secret), "{}", finished.output);
+        }
+    }
+    // The right password works, and is not shown either.
+    let url = format!("redis://:s3cret-pw@127.0.0.1:{port}/");
+    let washed = role(&url, &["washer", "--dishes", "1"]);
+    assert_eq!(washed, "Washing salad dish\n");
+    let kitchen = role(&url, &["kitchen", "--dishes", "1"]);
+    assert!(!kitchen.contains("s3cret-pw"), "{kitchen}");
+    // A URL that is not one: refused by the command line, exit 2, password hidden.
+    let bad = format!("redis://:s3cret-pw@127.0.0.1:{port}x/");
+    let finished = run_example(EXAMPLE, &["--redis", &bad, "reaper"]);
+    assert_eq!(finished.code, Some(2), "{}", finished.shown());
+    assert!(
+        finished.output.contains("is not a Redis URL"),
+        "{}",
+        finished.output
+    );
+    assert!(
+        !finished.output.contains("s3cret-pw"),
+        "{}",
+        finished.output
     );
 }
