@@ -625,7 +625,7 @@ fn storm_process(url: &str, life: u64, thread: usize, storm: &std::sync::Mutex<S
     let mut dice = Dice(life.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
     let name = format!("t{thread}n{}", dice.roll(3));
     let k = (1 + dice.roll(3)).to_string();
-    let stall = life % 2 == 0;
+    let stall = life.is_multiple_of(2);
     let mut args = vec![
         "--redis",
         url,

@@ -614,11 +614,10 @@ impl Dryer {
     /// which raises `queue.Empty` instead.)
     pub fn get(&mut self, timeout: Duration) -> Result<Option<String>, RackError> {
         let (from, to) = (format!("{}:rack", self.rack), self.drying_key());
-        let (left, right) = (Direction::Left, Direction::Right);
         if timeout.is_zero() {
-            return self
-                .link
-                .run("taking a dish", |c| c.lmove(from, to, left, right));
+            return self.link.run("taking a dish", |c| {
+                c.lmove(from, to, Direction::Left, Direction::Right)
+            });
         }
         // Wait in short turns, so that a server that freezes meanwhile is
         // noticed within one turn and the reply time limit.
