@@ -995,3 +995,61 @@ fn a_password_or_database_problem_is_told_apart_and_no_password_is_shown() {
         finished.output
     );
 }
+
+#[test]
+fn killing_the_kitchen_alone_leaves_no_role_running() {
+    let Some(url) = server("killing_the_kitchen_alone_leaves_no_role_running") else {
+        return;
+    };
+    let kitchen = spawn_role(&url, &["kitchen", "--dishes", "0", "--timeout-ms", "30000"]);
+    wait_for_connection(&url, &["name=dryer:kitchen:A", "cmd=blmove", "flags=b"]);
+    kitchen.signal(Signal::SIGKILL);
+    // `finish` fails the test if any process of the kitchen's group is
+    // still running 10 s after the kitchen ended (dryer A would wait 30 s).
+    let finished = kitchen.finish();
+    assert_eq!(
+        finished.signal,
+        Some(Signal::SIGKILL as i32),
+        "{}",
+        finished.shown()
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_a_role_quietly() {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    use std::os::unix::process::ExitStatusExt as _;
+    use std::process::{Command, Stdio};
+    let Some(url) = server("a_closed_pipe_ends_a_role_quietly") else {
+        return;
+    };
+    // `redis-rack washer --dishes 100000 | head -1`, without a shell.
+    let mut washer = Command::new(washup_tests::example_path(EXAMPLE))
+        .args(["--redis", &url, "washer", "--dishes", "100000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the washer");
+    let mut first = String::new();
+    let stdout = washer.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read a line");
+    assert_eq!(first, "Washing salad dish\n");
+    // The reader is dropped: the pipe is closed.
+    let mut stderr = String::new();
+    washer
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = washer.wait().expect("wait");
+    assert_eq!(
+        status.signal(),
+        Some(Signal::SIGPIPE as i32),
+        "{status}: {stderr}"
+    );
+    assert_eq!(stderr, "", "no panic, no message");
+}

@@ -7,7 +7,7 @@
 //! evening in a fixed order, starting each role as a process of its own, so
 //! that its output is the same on every run.
 
-use std::os::unix::process::ExitStatusExt as _;
+use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::process::{Child, Command, ExitCode, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -183,14 +183,30 @@ fn reaper(url: &str, rack: &str, wait: Duration) -> Outcome {
 
 /// Starts this program again, as another role at the same rack. The URL
 /// goes by environment, not on the command line, where `ps` would show a
-/// password in it to every user of the machine.
+/// password in it to every user of the machine. The role dies with the
+/// kitchen (`PR_SET_PDEATHSIG`), so killing the kitchen alone leaves no
+/// role running; a dryer holding a dish then leaves it for a reaper.
 fn start(args: &Args, role: &[&str]) -> std::io::Result<Child> {
-    Command::new(std::env::current_exe()?)
+    let kitchen = nix::unistd::getpid();
+    let mut command = Command::new(std::env::current_exe()?);
+    command
         .env("REDIS_URL", &args.redis)
         .args(["--rack", &args.rack])
         .args(["--server-timeout-ms", &args.server_timeout_ms.to_string()])
-        .args(role)
-        .spawn()
+        .args(role);
+    // SAFETY: between fork and exec the closure only calls prctl(2) and
+    // getppid(2), which are async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            // The kitchen may have died before the line above.
+            if nix::unistd::getppid() != kitchen {
+                return Err(std::io::Error::other("the kitchen is gone"));
+            }
+            Ok(())
+        });
+    }
+    command.spawn()
 }
 
 /// What became of a role: `Ok` for exit status 0, otherwise an error that
