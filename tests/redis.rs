@@ -582,8 +582,8 @@ struct Storm {
 /// connection with no goodbye), or sign out.
 fn storm_life(url: &str, life: u64, thread: usize, storm: &std::sync::Mutex<Storm>) {
     let mut dice = Dice(life.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let name = if dice.roll(8) == 0 {
-        format!("shared{}", dice.roll(3))
+    let name = if dice.roll(4) == 0 {
+        format!("shared{}", dice.roll(2))
     } else {
         format!("t{thread}n{}", dice.roll(3))
     };
