@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]
     neighbours: u32,
     /// How long each neighbour takes to answer, in ms (at most a minute).
-    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 250, value_parser = washup::cli::wait_ms())]
     wait_ms: u64,
 }
 

@@ -24,7 +24,7 @@ struct Args {
     #[arg(long)]
     print_directly: bool,
     /// How long main waits for the dryer with `join_timeout`, in ms.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 50, value_parser = washup::cli::wait_ms())]
     timeout_ms: u64,
     /// Instead of the tour, make one mistake that only shows at run time.
     #[arg(long, value_enum, conflicts_with_all = ["helpers", "print_directly", "timeout_ms"])]

@@ -360,7 +360,7 @@ fn thread_dishes_each_dish_is_dried_once_and_each_dryer_takes_them_in_washing_or
                     "3",
                     "--rack",
                     rack,
-                    "--dishes",
+                    "--names",
                     &list,
                     "--wait-ms",
                     "1",
