@@ -155,6 +155,7 @@ fn refuse_what_cannot_end(args: &Args) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     refuse_what_cannot_end(&args);
     let maxsize = if args.policy == Policy::Pile {

@@ -71,7 +71,9 @@ fn main() {
         refuse("--towels is for --ending detach: the other endings dry every dish".into());
     }
     if args.ending == Ending::Detach && towels >= all {
-        refuse(format!("--towels must be fewer than the {all} dishes, or nothing is lost"));
+        refuse(format!(
+            "--towels must be fewer than the {all} dishes, or nothing is lost"
+        ));
     }
     let (rack, dishes) = crossbeam_channel::unbounded();
     for dish in &to_wash {

@@ -47,9 +47,14 @@ fn main() {
         Order::Same => args.reach.map(|_| "--reach"),
     };
     if let Some(flag) = ignored {
-        let order = args.order.to_possible_value().expect("no variant is skipped");
+        let order = args
+            .order
+            .to_possible_value()
+            .expect("no variant is skipped");
         let message = format!("{flag} does nothing with --order {}", order.get_name());
-        Args::command().error(ErrorKind::ArgumentConflict, message).exit();
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit();
     }
     let towel = ("towel", Arc::new(Mutex::new(())));
     let rack = ("rack", Arc::new(Mutex::new(())));

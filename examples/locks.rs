@@ -6,8 +6,8 @@ use std::sync::{Arc, Barrier, Mutex, RwLock, TryLockError};
 use std::thread;
 
 use clap::builder::RangedU64ValueParser;
-use washup::cli::count;
 use clap::{CommandFactory, Parser, ValueEnum, error::ErrorKind};
+use washup::cli::count;
 
 /// Dryer threads share a tally and a list: locks, atomics, a race, poison.
 #[derive(Parser)]
@@ -42,9 +42,17 @@ fn main() {
     let tallies = matches!(args.show, Show::Mutex | Show::LoadStore | Show::FetchAdd);
     let flag = [(args.dryers, "--dryers"), (args.dishes, "--dishes")];
     if let Some((_, flag)) = flag.iter().find(|(n, _)| n.is_some() && !tallies) {
-        let show = args.show.to_possible_value().expect("no variant is skipped");
-        let message = format!("{flag} is for the tallies; --show {} has none", show.get_name());
-        Args::command().error(ErrorKind::ArgumentConflict, message).exit();
+        let show = args
+            .show
+            .to_possible_value()
+            .expect("no variant is skipped");
+        let message = format!(
+            "{flag} is for the tallies; --show {} has none",
+            show.get_name()
+        );
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit();
     }
     let (dryers, dishes) = (args.dryers.unwrap_or(4), args.dishes.unwrap_or(100_000));
     match args.show {
@@ -105,7 +113,10 @@ fn tally(how: Show, dryers: usize, dishes: usize) {
         _ => atomic.load(Ordering::SeqCst),
     };
     let expected = dryers * dishes;
-    let (who, each) = (count(dryers, "dryer", "dryers"), count(dishes, "dish", "dishes"));
+    let (who, each) = (
+        count(dryers, "dryer", "dryers"),
+        count(dishes, "dish", "dishes"),
+    );
     println!("{who} dried {each} each.");
     println!("The tally says {counted} (expected {expected}).");
     if counted < expected {

@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dishes = args.dishes.names();
     if let Some(dish) = args.break_at.as_ref().filter(|d| !dishes.contains(d)) {
         let message = format!("--break-at {dish}: there is no {dish} dish to break at");
-        Args::command().error(ErrorKind::ValueValidation, message).exit();
+        Args::command()
+            .error(ErrorKind::ValueValidation, message)
+            .exit();
     }
     // Say which process panicked, in one stable line (the default message
     // also names the thread and its id, which changes from run to run).

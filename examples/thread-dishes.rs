@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use clap::Parser;
-use washup::cli::count;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use washup::cli::count;
 
 /// Wash dishes onto a rack (a channel) that dryer threads take them from.
 #[derive(Parser)]

@@ -45,6 +45,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     let wait = Duration::from_millis(args.wait_ms);
     let neighbours = 1..=args.neighbours;

@@ -150,7 +150,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let stack: Arc<Vec<u64>> = Arc::new((0..args.dishes).collect());
     let wait = Duration::from_millis(args.wait_ms);
     let (dishes, each) = (args.dishes, shown(wait));
-    let (dishes, rounds) = (count(dishes as usize, "dish", "dishes"), count(scrubs as usize, "scrub", "scrubs"));
+    let (dishes, rounds) = (
+        count(dishes as usize, "dish", "dishes"),
+        count(scrubs as usize, "scrub", "scrubs"),
+    );
     let answers_each = count(answers as usize, "answer", "answers");
     println!("{dishes}, {rounds} each; {answers_each}, {each} each");
     println!(
@@ -173,7 +176,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let got: u32 = (1..=answers)
         .map(|i| wait_for(i, wait))
         .sum::<io::Result<u32>>()?;
-    row("I/O: wait", "1 thread", count(got as usize, "answer", "answers"), t);
+    row(
+        "I/O: wait",
+        "1 thread",
+        count(got as usize, "answer", "answers"),
+        t,
+    );
     let t = Instant::now();
     let got: u32 = std::thread::scope(|s| {
         let waiters: Vec<_> = (1..=answers)
@@ -185,7 +193,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         joined.sum::<io::Result<u32>>()
     })?;
     let threads = count(answers as usize, "thread", "threads");
-    row("I/O: wait", &threads, count(got as usize, "answer", "answers"), t);
+    row(
+        "I/O: wait",
+        &threads,
+        count(got as usize, "answer", "answers"),
+        t,
+    );
     // ANCHOR_END: table
     Ok(())
 }

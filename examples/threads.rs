@@ -78,6 +78,7 @@ fn join_self() -> Result<(), Box<dyn std::error::Error>> {
 // ANCHOR_END: join_self
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     if let Some(Mistake::JoinSelf) = args.mistake {
         return join_self();

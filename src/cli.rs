@@ -118,3 +118,47 @@ pub fn wait_ms() -> clap::builder::RangedU64ValueParser<u64> {
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// For a program whose main process may be busy waiting (in `join`, say)
+/// while its *children* print: ends the whole program, quietly, as soon as
+/// the reader of standard output goes away.
+///
+/// Why it is needed: with `| head -5`, a dryer process that prints the
+/// sixth line is ended by `SIGPIPE` (see [`quiet_when_stdout_closes`])
+/// after it took a dish and before its `task_done`, so the washer's `join`
+/// would wait forever for that dish. Python's `JoinableQueue` has the same
+/// trap. A watcher thread (`stdout-watch`) waits in `poll` on standard
+/// output, which reports `POLLERR` on a pipe whose reader has gone, and
+/// then raises `SIGPIPE`: the process ends as it would on its next write,
+/// and its daemonic children with it. On a terminal or a file the thread
+/// just waits, using no CPU.
+///
+/// Call it after [`quiet_when_stdout_closes`], before starting the
+/// children. It starts a thread, so call it only in programs that may have
+/// threads when they fork (`washup::Process` is made for that; a bare
+/// `fork` that calls `std::process::exit` in the child is not).
+pub fn end_when_stdout_closes() -> std::io::Result<()> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    std::thread::Builder::new()
+        .name("stdout-watch".into())
+        .spawn(|| {
+            let stdout = std::io::stdout();
+            // No events asked for: poll still reports POLLERR and POLLHUP.
+            let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+            loop {
+                match poll(&mut fds, PollTimeout::NONE) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(_) => return, // cannot watch: the next write decides
+                    Ok(_) => {
+                        let gone = PollFlags::POLLERR | PollFlags::POLLHUP;
+                        if fds[0].revents().is_some_and(|r| r.intersects(gone)) {
+                            let _ = nix::sys::signal::raise(Signal::SIGPIPE);
+                        }
+                        return;
+                    }
+                }
+            }
+        })?;
+    Ok(())
+}

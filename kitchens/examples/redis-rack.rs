@@ -153,8 +153,15 @@ fn start(args: &Args, role: &[&str]) -> std::io::Result<Child> {
 
 /// Waits for a role; an error unless it ended with exit status 0.
 fn ended_well(mut role: Child) -> Outcome {
+    use std::os::unix::process::ExitStatusExt as _;
+    use nix::sys::signal::{Signal, raise};
     match role.wait()? {
         status if status.success() => Ok(()),
+        // Our output's reader has gone (`| head`): end as quietly as the role.
+        status if status.signal() == Some(Signal::SIGPIPE as i32) => {
+            raise(Signal::SIGPIPE)?;
+            Ok(())
+        }
         status => Err(format!("a role ended with {status}").into()),
     }
 }
@@ -207,6 +214,7 @@ fn kitchen(args: &Args, dishes: usize, dryers: u8, crash_after: Option<usize>) -
 // ANCHOR_END: kitchen
 
 fn main() -> ExitCode {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     let outcome = match &args.role {
         Role::Washer { dishes, join } => Rack::connect(&args.redis, &args.rack)
