@@ -153,8 +153,8 @@ fn start(args: &Args, role: &[&str]) -> std::io::Result<Child> {
 
 /// Waits for a role; an error unless it ended with exit status 0.
 fn ended_well(mut role: Child) -> Outcome {
-    use std::os::unix::process::ExitStatusExt as _;
     use nix::sys::signal::{Signal, raise};
+    use std::os::unix::process::ExitStatusExt as _;
     match role.wait()? {
         status if status.success() => Ok(()),
         // Our output's reader has gone (`| head`): end as quietly as the role.
