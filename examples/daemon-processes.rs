@@ -29,7 +29,7 @@ struct Args {
     #[arg(long)]
     subreaper: bool,
     /// Make the washer daemonic: then it may not start a dryer at all
-    #[arg(long, conflicts_with_all = ["daemon", "watch_ms"])]
+    #[arg(long, conflicts_with_all = ["daemon", "watch_ms", "subreaper"])]
     daemonic_washer: bool,
     /// How long the washer watches its dryer before it crashes, in ms (at
     /// most a minute)

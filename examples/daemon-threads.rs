@@ -61,6 +61,7 @@ fn main() {
     let args = Args::parse();
     let to_wash = args.dishes.names();
     let all = to_wash.len();
+    let all_dishes = washup::cli::count(all, "dish", "dishes"); // "4 dishes"
     let towels = args.towels.unwrap_or(2);
     let refuse = |message: String| {
         Args::command()
@@ -72,7 +73,7 @@ fn main() {
     }
     if args.ending == Ending::Detach && towels >= all {
         refuse(format!(
-            "--towels must be fewer than the {all} dishes, or nothing is lost"
+            "--towels must be fewer than the dishes ({all}), or nothing is lost"
         ));
     }
     let (rack, dishes) = crossbeam_channel::unbounded();
@@ -94,7 +95,7 @@ fn main() {
             drop(thread::spawn(work)); // no handle kept: nobody will join it
             hand_over(towels, &towel, &dried);
             println!(
-                "main: returning with {towels} of {all} dishes dried; the dryer waits for a towel"
+                "main: returning with {towels} of {all_dishes} dried; the dryer waits for a towel"
             );
             // Returning from main ends the process, and every thread in it.
         }
@@ -104,7 +105,7 @@ fn main() {
             let handle = thread::spawn(work);
             hand_over(all, &towel, &dried);
             handle.join().expect("the dryer panicked");
-            println!("main: the dryer is joined; {all} of {all} dishes dried");
+            println!("main: the dryer is joined; {all} of {all_dishes} dried");
         }
         // ANCHOR_END: join
         // ANCHOR: scope
@@ -113,7 +114,7 @@ fn main() {
                 s.spawn(work);
                 hand_over(all, &towel, &dried);
             }); // the scope joins every thread spawned in it
-            println!("main: the scope has ended; {all} of {all} dishes dried");
+            println!("main: the scope has ended; {all} of {all_dishes} dried");
         } // ANCHOR_END: scope
     }
 }

@@ -290,3 +290,74 @@ fn dishes_ends_when_the_reader_goes_away_while_the_dryers_print() {
         ended_quietly(&format!("dishes {args:?} | head -12"), &finished);
     }
 }
+
+/// A flag that would change nothing in a combination is refused with a
+/// message, not silently ignored; and every wait has a cap (a minute), so
+/// no number makes an example wait forever.
+#[test]
+fn ignored_flags_and_endless_waits_are_refused() {
+    const FOREVER: &str = "18446744073709551615";
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "daemon-threads",
+            &["--ending", "join", "--towels", "2"],
+            "--towels is for --ending detach",
+        ),
+        (
+            "deadlock",
+            &["--order", "same", "--reach", "lock"],
+            "--reach does nothing with --order same",
+        ),
+        (
+            "deadlock",
+            &["--dishes", "5"],
+            "--dishes does nothing with --order opposite",
+        ),
+        (
+            "locks",
+            &["--show", "poison", "--dishes", "5"],
+            "--dishes is for the tallies",
+        ),
+        (
+            "locks",
+            &["--show", "rwlock", "--dryers", "2"],
+            "--dryers is for the tallies",
+        ),
+        (
+            "daemon-processes",
+            &["--daemonic-washer", "--daemon"],
+            "cannot be used with",
+        ),
+        (
+            "daemon-processes",
+            &["--daemonic-washer", "--watch-ms", "5"],
+            "cannot be used with",
+        ),
+        (
+            "processes",
+            &["--break-at", "spoon"],
+            "there is no spoon dish",
+        ),
+        (
+            "processes",
+            &["--door-after-ms", FOREVER],
+            "is not in 0..=60000",
+        ),
+        (
+            "daemon-processes",
+            &["--watch-ms", FOREVER],
+            "is not in 0..=60000",
+        ),
+    ];
+    for (example, args, says) in cases {
+        let finished = run(example, args);
+        let what = format!("{example} {args:?}");
+        assert_eq!(finished.code, Some(2), "{what}:\n{}", finished.shown());
+        assert!(
+            finished.output.contains(says),
+            "{what}: expected {says:?}:\n{}",
+            finished.output
+        );
+        no_panic(&what, &finished);
+    }
+}
