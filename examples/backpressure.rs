@@ -189,16 +189,8 @@ fn dishes(n: usize) -> String {
     format!("{n} {}", if n == 1 { "dish" } else { "dishes" })
 }
 
-/// Piped into `head`, end quietly when the reader is gone, as Unix tools
-/// do (Rust ignores SIGPIPE, so `println!` would panic instead).
-fn die_quietly_on_a_closed_pipe() {
-    // SAFETY: called first in `main`, before any other thread exists;
-    // SIG_DFL installs no handler of ours.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    die_quietly_on_a_closed_pipe();
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     refuse_what_cannot_end(&args);
     let maxsize = match args.policy {

@@ -1,7 +1,7 @@
 //! Chapter "Doing the dishes by hand": one pair of hands, no concurrency.
 //!
 //! Run it with `cargo run --example by-hand`, or try
-//! `cargo run --example by-hand -- --strategy batch --dishes soup,pan`.
+//! `cargo run --example by-hand -- --strategy batch --names soup,pan`.
 
 use std::collections::VecDeque;
 
@@ -10,21 +10,11 @@ use clap::{Parser, ValueEnum};
 /// Do the dishes alone: wash, dry and put away every dish, one step at a time.
 #[derive(Parser)]
 struct Args {
-    /// The dishes to do, in order, separated by commas.
-    #[arg(long, value_delimiter = ',', default_value = "salad,bread,entree,dessert", value_parser = dish_name)]
-    dishes: Vec<String>,
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<4>,
     /// How to order the work.
     #[arg(long, value_enum, default_value_t = Strategy::OneAtATime)]
     strategy: Strategy,
-}
-
-/// A dish needs a name: `--dishes salad,,bread` is a mistake, not a dish.
-fn dish_name(name: &str) -> Result<String, String> {
-    if name.trim().is_empty() {
-        Err("a dish needs a name (check for a stray comma)".into())
-    } else {
-        Ok(name.trim().to_string())
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,12 +64,14 @@ impl Kitchen {
 // ANCHOR_END: kitchen
 
 fn main() {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let dishes = args.dishes.names();
     let mut kitchen = Kitchen::default();
     match args.strategy {
         // ANCHOR: one_at_a_time
         Strategy::OneAtATime => {
-            for dish in &args.dishes {
+            for dish in &dishes {
                 kitchen.wash(dish);
                 kitchen.dry();
                 kitchen.put_away();
@@ -88,22 +80,19 @@ fn main() {
         // ANCHOR_END: one_at_a_time
         // ANCHOR: batch
         Strategy::Batch => {
-            for dish in &args.dishes {
+            for dish in &dishes {
                 kitchen.wash(dish);
             }
-            for _ in &args.dishes {
+            for _ in &dishes {
                 kitchen.dry();
             }
-            for _ in &args.dishes {
+            for _ in &dishes {
                 kitchen.put_away();
             }
         } // ANCHOR_END: batch
     }
-    println!(
-        "Done: {} dish(es) in {} steps, one step at a time.",
-        args.dishes.len(),
-        kitchen.steps
-    );
+    let done = washup::cli::count(dishes.len(), "dish", "dishes");
+    println!("Done: {done} in {} steps.", kitchen.steps);
     println!(
         "Most dishes waiting between steps: {}.",
         kitchen.most_waiting

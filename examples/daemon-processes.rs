@@ -21,21 +21,24 @@ use washup::process::current_process;
 /// A washer crashes; what becomes of its dryer?
 #[derive(Parser)]
 struct Args {
-    /// Make the dryer daemonic: it dies with the washer
+    /// Make the dryer daemonic: it dies with the washer (without this flag
+    /// the dryer inherits the washer's daemon flag)
     #[arg(long)]
     daemon: bool,
     /// main adopts orphans (PR_SET_CHILD_SUBREAPER) and reaps them
     #[arg(long)]
     subreaper: bool,
     /// Make the washer daemonic: then it may not start a dryer at all
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["daemon", "watch_ms", "subreaper"])]
     daemonic_washer: bool,
-    /// How long the washer watches its dryer before it crashes
-    #[arg(long, default_value_t = 0)]
+    /// How long the washer watches its dryer before it crashes, in ms (at
+    /// most a minute)
+    #[arg(long, default_value_t = 0, value_parser = washup::cli::wait_ms())]
     watch_ms: u64,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     if args.subreaper {
         prctl::set_child_subreaper(true)?;
@@ -84,10 +87,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 // ANCHOR: washer
 fn washer(report: OwnedFd, daemon: bool, watch: Duration, main_pid: Pid) {
     let washer_pid = getpid();
-    println!("washer: starting a dryer (daemon: {daemon})");
-    let mut dryer = Process::new(move || dryer(report, washer_pid, main_pid))
-        .name("dryer")
-        .daemon(daemon);
+    // A new Process inherits the daemon flag of the process creating it
+    // (the washer's), as in Python; `--daemon` sets it on top.
+    let mut dryer = Process::new(move || dryer(report, washer_pid, main_pid)).name("dryer");
+    if daemon {
+        dryer = dryer.daemon(true);
+    }
+    let (mine, its) = (current_process().daemon, dryer.is_daemon());
+    println!("washer: I am daemonic: {mine}; starting a dryer (daemonic: {its})");
     if let Err(e) = dryer.start() {
         println!("washer: {e}");
         return;

@@ -14,20 +14,15 @@ use crossbeam_channel::Receiver;
 #[derive(Parser)]
 #[command(name = "daemon-threads")]
 struct Args {
-    /// The dishes, in washing order, separated by commas.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "salad,bread,entree,dessert"
-    )]
-    dishes: Vec<String>,
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<4>,
     /// How main ends: detach the dryer and return, join it, or use a scope.
     #[arg(long, value_enum, default_value_t = Ending::Detach)]
     ending: Ending,
-    /// With `--ending detach`: how many towels main hands over (one per
-    /// dish dried) before it returns. Must be fewer than the dishes.
-    #[arg(long, default_value_t = 2)]
-    towels: usize,
+    /// Only with `--ending detach`: how many towels main hands over (one
+    /// per dish dried) before it returns. Fewer than the dishes [default: 2]
+    #[arg(long)]
+    towels: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -62,16 +57,27 @@ fn hand_over(towels: usize, towel: &Barrier, dried: &Receiver<()>) {
 // ANCHOR_END: dryer
 
 fn main() {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
-    let all = args.dishes.len();
-    if args.ending == Ending::Detach && args.towels >= all {
-        let message = format!("--towels must be fewer than the {all} dishes, or nothing is lost");
+    let to_wash = args.dishes.names();
+    let all = to_wash.len();
+    let all_dishes = washup::cli::count(all, "dish", "dishes"); // "4 dishes"
+    let towels = args.towels.unwrap_or(2);
+    let refuse = |message: String| {
         Args::command()
-            .error(ErrorKind::ValueValidation, message)
-            .exit();
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit()
+    };
+    if args.ending != Ending::Detach && args.towels.is_some() {
+        refuse("--towels is for --ending detach: the other endings dry every dish".into());
+    }
+    if args.ending == Ending::Detach && towels >= all {
+        refuse(format!(
+            "--towels must be fewer than the dishes ({all}), or nothing is lost"
+        ));
     }
     let (rack, dishes) = crossbeam_channel::unbounded();
-    for dish in &args.dishes {
+    for dish in &to_wash {
         println!("Washing {dish} dish");
         rack.send(dish.clone()).expect("we hold the receiver");
     }
@@ -87,10 +93,9 @@ fn main() {
         // ANCHOR: detach
         Ending::Detach => {
             drop(thread::spawn(work)); // no handle kept: nobody will join it
-            hand_over(args.towels, &towel, &dried);
+            hand_over(towels, &towel, &dried);
             println!(
-                "main: returning with {} of {all} dishes dried; the dryer waits for a towel",
-                args.towels
+                "main: returning with {towels} of {all_dishes} dried; the dryer waits for a towel"
             );
             // Returning from main ends the process, and every thread in it.
         }
@@ -100,7 +105,7 @@ fn main() {
             let handle = thread::spawn(work);
             hand_over(all, &towel, &dried);
             handle.join().expect("the dryer panicked");
-            println!("main: the dryer is joined; {all} of {all} dishes dried");
+            println!("main: the dryer is joined; {all} of {all_dishes} dried");
         }
         // ANCHOR_END: join
         // ANCHOR: scope
@@ -109,7 +114,7 @@ fn main() {
                 s.spawn(work);
                 hand_over(all, &towel, &dried);
             }); // the scope joins every thread spawned in it
-            println!("main: the scope has ended; {all} of {all} dishes dried");
+            println!("main: the scope has ended; {all} of {all_dishes} dried");
         } // ANCHOR_END: scope
     }
 }

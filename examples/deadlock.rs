@@ -7,21 +7,24 @@ use std::thread;
 use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum, error::ErrorKind};
 
+/// Two dryers, a towel and a rack: a deadlock, and one lock order that avoids it.
 #[derive(Parser)]
+#[command(name = "deadlock")]
 struct Args {
     /// opposite: dryer 1 takes the towel first, dryer 2 the rack first.
     /// same: both take the towel first, then the rack.
     #[arg(long, value_enum, default_value_t = Order::Opposite)]
     order: Order,
-    /// How a dryer reaches for its second lock (with --order opposite):
-    /// try-lock gives up at once and reports; lock waits (forever).
-    #[arg(long, value_enum, default_value_t = Reach::TryLock)]
-    reach: Reach,
-    /// Dishes each dryer dries (with --order same).
-    #[arg(long, default_value_t = 10_000, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
-    dishes: usize,
+    /// Only with --order opposite: how a dryer reaches for its second lock.
+    /// try-lock gives up at once and reports; lock waits (forever)
+    /// [default: try-lock]
+    #[arg(long, value_enum)]
+    reach: Option<Reach>,
+    /// Only with --order same: dishes each dryer dries [default: 10000]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
+    dishes: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -37,12 +40,27 @@ enum Reach {
 }
 
 fn main() {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let ignored = match args.order {
+        Order::Opposite => args.dishes.map(|_| "--dishes"),
+        Order::Same => args.reach.map(|_| "--reach"),
+    };
+    if let Some(flag) = ignored {
+        let order = args
+            .order
+            .to_possible_value()
+            .expect("no variant is skipped");
+        let message = format!("{flag} does nothing with --order {}", order.get_name());
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
     let towel = ("towel", Arc::new(Mutex::new(())));
     let rack = ("rack", Arc::new(Mutex::new(())));
     match args.order {
-        Order::Opposite => opposite(towel, rack, args.reach),
-        Order::Same => same(towel, rack, args.dishes),
+        Order::Opposite => opposite(towel, rack, args.reach.unwrap_or(Reach::TryLock)),
+        Order::Same => same(towel, rack, args.dishes.unwrap_or(10_000)),
     }
 }
 
@@ -118,6 +136,7 @@ fn same((_, towel): Thing, (_, rack): Thing, dishes: usize) {
     for dryer in dryers {
         dryer.join().expect("no dryer panicked");
     }
-    println!("2 dryers dried {dishes} dishes each, towel first, then the rack: no deadlock");
+    let each = washup::cli::count(dishes, "dish", "dishes");
+    println!("2 dryers dried {each} each, towel first, then the rack: no deadlock");
 }
 // ANCHOR_END: same

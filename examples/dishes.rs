@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
+use washup::cli::{count, lesson_dish};
 use washup::timeline::{self, Dried, Timeline};
 use washup::{JoinableQueue, Process, Queue};
 
@@ -21,8 +22,9 @@ use washup::{JoinableQueue, Process, Queue};
 #[derive(Parser, Clone)]
 #[command(name = "dishes")]
 struct Args {
-    /// How many dishes to wash (the first four are the lesson's).
-    #[arg(long, default_value_t = 4)]
+    /// How many dishes to wash: the lesson's four (salad, bread, entree,
+    /// dessert), then plate-5, plate-6, ...
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_most_max_dishes())]
     dishes: usize,
     /// How many dryer processes (at least one: nobody else dries).
     #[arg(long, default_value_t = 1, value_parser = at_least_one())]
@@ -47,11 +49,9 @@ struct Args {
     timeline: Option<std::path::PathBuf>,
 }
 
-fn dish_name(n: usize) -> String {
-    const LESSON: [&str; 4] = ["salad", "bread", "entree", "dessert"];
-    LESSON
-        .get(n)
-        .map_or(format!("plate-{}", n + 1), |d| d.to_string())
+/// `--dishes`: from 1 to [`washup::cli::MAX_DISHES`].
+fn at_most_max_dishes() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=washup::cli::MAX_DISHES as u64)
 }
 
 // ANCHOR: dryer
@@ -80,6 +80,8 @@ fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly,
+    washup::cli::end_when_stdout_closes()?; // even while we wait in `join`
     let args = Args::parse();
     if !args.overlap && args.rack > 0 && args.rack < args.dishes {
         Args::command()
@@ -106,7 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut timeline = Timeline::new(timeline::command_line("dishes"), args.dryers, args.rack);
     for n in 0..args.dishes {
-        let dish = dish_name(n);
+        let dish = lesson_dish(n);
         let washing = timeline::now();
         std::thread::sleep(Duration::from_millis(args.wash_ms));
         println!("Washing {dish} dish");
@@ -129,15 +131,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if args.check {
         let got: Vec<String> = reports.into_iter().map(|r| r.0).collect();
-        let in_order = (0..args.dishes).map(dish_name).eq(got.iter().cloned());
+        let in_order = (0..args.dishes).map(lesson_dish).eq(got.iter().cloned());
         let mut different = got.clone();
         different.sort();
         different.dedup();
         println!(
-            "washed {} dishes; dried {} times, {} different dishes",
-            args.dishes,
-            got.len(),
-            different.len()
+            "washed {}; dried {}, {}",
+            count(args.dishes, "dish", "dishes"),
+            count(got.len(), "time", "times"),
+            count(different.len(), "different dish", "different dishes")
         );
         let once = got.len() == args.dishes && different.len() == args.dishes;
         println!("every dish dried exactly once: {once}");

@@ -1,19 +1,23 @@
 //! Chapter "Why your output differs": a washer and dryers as little step
 //! machines, and a scheduler that picks who moves next. `--all` tries every
 //! choice; `--seed N` makes the choices with a seeded random generator;
-//! `--schedule w1w1` replays one run step by step.
+//! `--schedule w1w1` replays one run step by step. With none of the three
+//! it does what `--all` does.
 
 use std::collections::BTreeMap;
 
 use clap::Parser;
+use washup::cli::count;
 
 /// Explore the orders in which a washer and its dryers can print.
+///
+/// Pick a mode: --all (every schedule; also what happens with no mode
+/// flag), --seed N (one random schedule) or --schedule (replay one).
 #[derive(Parser)]
+#[command(name = "interleavings")]
 struct Args {
-    /// The dishes, in washing order, separated by commas.
-    #[arg(long, value_delimiter = ',', default_value = "salad,bread",
-          value_parser = clap::builder::NonEmptyStringValueParser::new())]
-    dishes: Vec<String>,
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<2>,
     /// How many dryers take dishes off the rack.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
     dryers: u8,
@@ -189,9 +193,11 @@ fn replay(mut world: World, schedule: &str) -> Result<Vec<String>, String> {
 }
 
 fn main() -> std::process::ExitCode {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let dishes = args.dishes.names();
     let world = World {
-        dishes: &args.dishes,
+        dishes: &dishes,
         capacity: usize::from(args.rack),
         rack: Vec::new(),
         washer: 0,
@@ -212,16 +218,24 @@ fn main() -> std::process::ExitCode {
         println!("seed {seed} picks the schedule {schedule}");
         log.iter().for_each(|line| println!("  {line}"));
     } else {
-        if args.dishes.len() > 4 {
+        if dishes.len() > 4 {
             eprintln!(
                 "error: --all with more than 4 dishes means millions of schedules; try --seed"
             );
             return std::process::ExitCode::from(2);
         }
+        if !args.all {
+            println!("(no --all, --seed or --schedule: every schedule, as with --all)");
+        }
         let mut logs = BTreeMap::new();
         explore(&world, &mut String::new(), &mut logs);
         let schedules: usize = logs.values().map(Vec::len).sum();
-        println!("{schedules} schedules give {} different logs", logs.len());
+        let verb = if schedules == 1 { "gives" } else { "give" };
+        let (schedules, different) = (
+            count(schedules, "schedule", "schedules"),
+            count(logs.len(), "different log", "different logs"),
+        );
+        println!("{schedules} {verb} {different}");
         if args.summary || logs.len() > 100 {
             if !args.summary {
                 println!("(too many to list: fewer dishes or dryers, or --summary)");
@@ -232,9 +246,9 @@ fn main() -> std::process::ExitCode {
             let seed = (0..10_000).find(|s| run_seeded(world.clone(), *s).1 == *log);
             let seed = seed.map_or("no seed below 10000".into(), |s| format!("--seed {s}"));
             println!(
-                "\nlog {} ({} schedule(s), e.g. {}; {seed}):",
+                "\nlog {} ({}, e.g. {}; {seed}):",
                 number + 1,
-                schedules.len(),
+                count(schedules.len(), "schedule", "schedules"),
                 schedules[0]
             );
             log.iter().for_each(|line| println!("  {line}"));

@@ -8,7 +8,9 @@ use std::thread;
 use clap::Parser;
 use washup::sync::JoinableQueue;
 
+/// A washer thread and dryer threads share a rack built from a Mutex and Condvars.
 #[derive(Parser)]
+#[command(name = "locks-rack")]
 struct Args {
     /// Dryer threads (at least one, or nobody empties the rack).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -16,17 +18,14 @@ struct Args {
     /// How many dishes fit on the rack (0: no limit).
     #[arg(long, default_value_t = 2)]
     rack: usize,
-    /// The dishes, in washing order.
-    #[arg(
-        long,
-        value_delimiter = '-',
-        default_value = "salad-bread-entree-dessert"
-    )]
-    dishes: Vec<String>,
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<4>,
 }
 
 fn main() {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let to_wash = args.dishes.names();
     // ANCHOR: rack
     let rack = Arc::new(JoinableQueue::with_maxsize(args.rack));
     let dried = Arc::new(Mutex::new(Vec::new()));
@@ -41,7 +40,7 @@ fn main() {
             })
         })
         .collect();
-    for dish in &args.dishes {
+    for dish in &to_wash {
         println!("Washing {dish} dish");
         rack.put(Some(dish.clone()));
     }
@@ -53,7 +52,7 @@ fn main() {
     );
     let mut dried = dried.lock().expect("no dryer panicked").clone();
     dried.sort();
-    let mut washed = args.dishes.clone();
+    let mut washed = to_wash.clone();
     washed.sort();
     println!("every dish dried exactly once: {}", dried == washed);
     // ANCHOR: stop
@@ -63,6 +62,7 @@ fn main() {
     for dryer in dryers {
         dryer.join().expect("no dryer panicked");
     }
-    println!("{} dryers stopped", args.dryers);
     // ANCHOR_END: stop
+    let dryers = washup::cli::count(usize::from(args.dryers), "dryer", "dryers");
+    println!("{dryers} stopped");
 }

@@ -6,20 +6,24 @@ use std::sync::{Arc, Barrier, Mutex, RwLock, TryLockError};
 use std::thread;
 
 use clap::builder::RangedU64ValueParser;
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum, error::ErrorKind};
+use washup::cli::count;
 
+/// Dryer threads share a tally and a list: locks, atomics, a race, poison.
 #[derive(Parser)]
+#[command(name = "locks")]
 struct Args {
     /// Which part of the chapter to run: a tally kept three ways, the
     /// race forced to happen, a poisoned lock, or a read-write lock.
     #[arg(long, value_enum, default_value_t = Show::Mutex)]
     show: Show,
-    /// Dryer threads (for the tallies).
-    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
-    dryers: usize,
-    /// Dishes each dryer dries (for the tallies).
-    #[arg(long, default_value_t = 100_000, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
-    dishes: usize,
+    /// Only for the tallies (mutex, load-store, fetch-add): dryer threads
+    /// [default: 4]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
+    dryers: Option<usize>,
+    /// Only for the tallies: dishes each dryer dries [default: 100000]
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
+    dishes: Option<usize>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -33,12 +37,29 @@ enum Show {
 }
 
 fn main() {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let tallies = matches!(args.show, Show::Mutex | Show::LoadStore | Show::FetchAdd);
+    let flag = [(args.dryers, "--dryers"), (args.dishes, "--dishes")];
+    if let Some((_, flag)) = flag.iter().find(|(n, _)| n.is_some() && !tallies) {
+        let show = args
+            .show
+            .to_possible_value()
+            .expect("no variant is skipped");
+        let message = format!(
+            "{flag} is for the tallies; --show {} has none",
+            show.get_name()
+        );
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
+    let (dryers, dishes) = (args.dryers.unwrap_or(4), args.dishes.unwrap_or(100_000));
     match args.show {
         Show::ForcedRace => forced_race(),
         Show::Poison => poison(),
         Show::Rwlock => rwlock(),
-        tally_kind => tally(tally_kind, args.dryers, args.dishes),
+        tally_kind => tally(tally_kind, dryers, dishes),
     }
 }
 
@@ -92,12 +113,16 @@ fn tally(how: Show, dryers: usize, dishes: usize) {
         _ => atomic.load(Ordering::SeqCst),
     };
     let expected = dryers * dishes;
-    println!("{dryers} dryers dried {dishes} dishes each.");
+    let (who, each) = (
+        count(dryers, "dryer", "dryers"),
+        count(dishes, "dish", "dishes"),
+    );
+    println!("{who} dried {each} each.");
     println!("The tally says {counted} (expected {expected}).");
     if counted < expected {
         println!(
-            "Lost updates: {} dishes were never counted.",
-            expected - counted
+            "Lost updates: {} never counted.",
+            count(expected - counted, "dish was", "dishes were")
         );
     }
 }

@@ -4,26 +4,23 @@
 
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser, error::ErrorKind};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork, getpid, getppid};
 use washup::Process;
 
 /// Start processes by hand, then with washup::Process.
 #[derive(Parser)]
+#[command(name = "processes")]
 struct Args {
-    /// Dishes for the dishwasher, comma separated
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "salad,bread,entree,dessert"
-    )]
-    dishes: Vec<String>,
-    /// Make the dishwasher break down (panic) at this dish
-    #[arg(long)]
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<4>,
+    /// Make the dishwasher break down (panic) at this dish (one of the dishes)
+    #[arg(long, value_name = "DISH")]
     break_at: Option<String>,
-    /// How long main waits for the endless pot program before opening the door
-    #[arg(long, default_value_t = 100)]
+    /// How long main waits for the endless pot program before opening the
+    /// door, in ms (at most a minute)
+    #[arg(long, default_value_t = 100, value_parser = washup::cli::wait_ms())]
     door_after_ms: u64,
     /// Open the door the hard way: SIGKILL instead of SIGTERM
     #[arg(long)]
@@ -31,7 +28,15 @@ struct Args {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let dishes = args.dishes.names();
+    if let Some(dish) = args.break_at.as_ref().filter(|d| !dishes.contains(d)) {
+        let message = format!("--break-at {dish}: there is no {dish} dish to break at");
+        Args::command()
+            .error(ErrorKind::ValueValidation, message)
+            .exit();
+    }
     // Say which process panicked, in one stable line (the default message
     // also names the thread and its id, which changes from run to run).
     std::panic::set_hook(Box::new(|info| {
@@ -64,7 +69,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR_END: raw
 
     // ANCHOR: dishwasher
-    let dishes = args.dishes.clone();
     let break_at = args.break_at.clone();
     let mut dishwasher = Process::new(move || {
         for dish in &dishes {

@@ -8,30 +8,41 @@ use clap::Parser;
 use washup::JoinableQueue;
 use washup::queue::{GetError, PutError};
 
-/// A tour of the dish rack's API (no options: every step depends on the
-/// one before).
+/// A tour of the dish rack's API, one step after another.
 #[derive(Parser)]
 #[command(name = "rack")]
-struct Args {}
+struct Args {
+    /// How many dishes fit on the rack: 2 (the lesson's) or 3.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
+    rack: u8,
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    Args::parse();
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
+    let args = Args::parse();
+    let maxsize = usize::from(args.rack);
     // ANCHOR: tour
-    let rack: JoinableQueue<String> = JoinableQueue::with_maxsize(2)?;
+    let rack: JoinableQueue<String> = JoinableQueue::with_maxsize(maxsize)?;
     rack.put("salad".to_string())?;
     rack.put("bread".to_string())?;
     println!("on the rack: {} full: {}", rack.qsize(), rack.full());
     match rack.put_nowait("entree".to_string()) {
+        Ok(()) => println!("put_nowait: the entree is on the rack"),
         Err(PutError::Full(dish)) => println!("put_nowait: Full, the {dish} stays in our hands"),
-        other => println!("put_nowait: {other:?}"),
+        Err(other) => return Err(other.into()),
     }
     if let Err(PutError::Full(_)) = rack.put_timeout("entree".into(), Duration::from_millis(50)) {
         println!("put with a timeout: Full");
     }
     println!("got {}", rack.get()?);
     println!("got {}", rack.get()?);
-    if let Err(GetError::Empty) = rack.get_nowait() {
-        println!("get_nowait: Empty");
+    match rack.get_nowait() {
+        Ok(dish) => {
+            println!("get_nowait: got {dish}");
+            rack.task_done()?; // each dish taken needs its task_done
+        }
+        Err(GetError::Empty) => println!("get_nowait: Empty"),
+        Err(other) => return Err(other.into()),
     }
     if let Err(GetError::Empty) = rack.get_timeout(Duration::from_millis(50)) {
         println!("get with a timeout: Empty");

@@ -8,17 +8,13 @@ use std::time::Duration;
 
 use clap::Parser;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use washup::cli::count;
 
 /// Wash dishes onto a rack (a channel) that dryer threads take them from.
 #[derive(Parser)]
 struct Args {
-    /// The dishes, in washing order, separated by commas.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "salad,bread,entree,dessert"
-    )]
-    dishes: Vec<String>,
+    #[command(flatten)]
+    dishes: washup::cli::Dishes<4>,
     /// How many dishes the rack holds: a number up to 10000 (0 = hand each
     /// dish over directly) or `unbounded`.
     #[arg(long, default_value = "2", value_parser = rack_size)]
@@ -27,7 +23,7 @@ struct Args {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
     dryers: u32,
     /// How long the timed operations wait, in ms (at most a minute).
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 50, value_parser = washup::cli::wait_ms())]
     wait_ms: u64,
 }
 
@@ -62,7 +58,9 @@ fn dryer(rack: &Receiver<String>) -> Vec<String> {
 // ANCHOR_END: dryer
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
+    let stack = args.dishes.names();
     let wait = Duration::from_millis(args.wait_ms);
 
     // ANCHOR: rack
@@ -72,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     match args.rack.0 {
         Some(0) => println!("The rack: bounded(0), no room: each dish goes hand to hand"),
+        Some(1) => println!("The rack: bounded(1), room for 1 dish"),
         Some(size) => println!("The rack: bounded({size}), room for {size} dishes"),
         None => println!("The rack: unbounded, room for any number of dishes"),
     }
@@ -87,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(RecvTimeoutError::Timeout) => println!("recv_timeout: Timeout, still nothing"),
         other => println!("recv_timeout: {other:?}?!"),
     }
-    let mut to_wash = args.dishes.iter();
+    let mut to_wash = stack.iter();
     let mut in_hand = None; // a washed dish that found no room
     for dish in to_wash.by_ref() {
         println!("Washing {dish} dish");
@@ -109,11 +108,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // ANCHOR_END: nobody_drying
 
+    let dryers = count(args.dryers as usize, "dryer starts", "dryers start");
+    println!("-- {dryers}; lines grouped by worker --");
     // ANCHOR: scope
-    println!(
-        "-- {} dryer(s) start; lines grouped by worker --",
-        args.dryers
-    );
     let (washer_log, dryer_logs) = std::thread::scope(|s| {
         // Scoped threads may borrow `dishes`: the scope outlives them.
         let dryers: Vec<_> = (0..args.dryers)
@@ -155,6 +152,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .flatten()
         .filter(|l| l.starts_with("Drying"))
         .count();
-    println!("dried {dried} of {} dishes", args.dishes.len());
+    println!("dried {dried} of {}", count(stack.len(), "dish", "dishes"));
     Ok(())
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use washup::cli::count;
 use washup::{Process, SimpleQueue};
 
 /// Scrub a stack of dishes and wait for slow answers, with threads and processes.
@@ -35,7 +36,7 @@ struct Args {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]
     answers: u32,
     /// How long each answer takes, in ms (at most a minute).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 100, value_parser = washup::cli::wait_ms())]
     wait_ms: u64,
 }
 
@@ -149,12 +150,18 @@ fn row(work: &str, workers: &str, result: String, start: Instant) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     let (n, scrubs, answers) = (args.workers as usize, args.scrubs, args.answers);
     let stack: Arc<Vec<u64>> = Arc::new((0..args.dishes).collect());
     let wait = Duration::from_millis(args.wait_ms);
     let (dishes, each) = (args.dishes, shown(wait));
-    println!("{dishes} dishes, {scrubs} scrubs each; {answers} answers, {each} each");
+    let (dishes, rounds) = (
+        count(dishes as usize, "dish", "dishes"),
+        count(scrubs as usize, "scrub", "scrubs"),
+    );
+    let answers_each = count(answers as usize, "answer", "answers");
+    println!("{dishes}, {rounds} each; {answers_each}, {each} each");
     println!(
         "| {:<14} | {:<11} | {:<18} | time |",
         "work", "workers", "result"
@@ -166,16 +173,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     row("CPU: scrub", "1 thread", hex(scrub_all(&stack, scrubs)), t);
     let t = Instant::now();
     let sum = with_threads(&stack, n, scrubs);
-    row("CPU: scrub", &format!("{n} threads"), hex(sum), t);
+    row("CPU: scrub", &count(n, "thread", "threads"), hex(sum), t);
     let t = Instant::now();
     let sum = with_processes(&stack, n, scrubs)?;
-    row("CPU: scrub", &format!("{n} processes"), hex(sum), t);
+    row("CPU: scrub", &count(n, "process", "processes"), hex(sum), t);
 
     let t = Instant::now();
     let got: u32 = (1..=answers)
         .map(|i| wait_for(i, wait))
         .sum::<io::Result<u32>>()?;
-    row("I/O: wait", "1 thread", format!("{got} answers"), t);
+    row(
+        "I/O: wait",
+        "1 thread",
+        count(got as usize, "answer", "answers"),
+        t,
+    );
     let t = Instant::now();
     let got: u32 = std::thread::scope(|s| {
         let waiters: Vec<_> = (1..=answers)
@@ -186,10 +198,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             .map(|w| w.join().expect("a waiter panicked"));
         joined.sum::<io::Result<u32>>()
     })?;
+    let threads = count(answers as usize, "thread", "threads");
     row(
         "I/O: wait",
-        &format!("{answers} threads"),
-        format!("{got} answers"),
+        &threads,
+        count(got as usize, "answer", "answers"),
         t,
     );
     // ANCHOR_END: table

@@ -24,7 +24,7 @@ struct Args {
     #[arg(long)]
     print_directly: bool,
     /// How long main waits for the dryer with `join_timeout`, in ms.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    #[arg(long, default_value_t = 50, value_parser = washup::cli::wait_ms())]
     timeout_ms: u64,
     /// Instead of the tour, make one mistake that only shows at run time.
     #[arg(long, value_enum, conflicts_with_all = ["helpers", "print_directly", "timeout_ms"])]
@@ -78,6 +78,7 @@ fn join_self() -> Result<(), Box<dyn std::error::Error>> {
 // ANCHOR_END: join_self
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    washup::cli::quiet_when_stdout_closes(); // `| head` ends us quietly
     let args = Args::parse();
     if let Some(Mistake::JoinSelf) = args.mistake {
         return join_self();

@@ -11,10 +11,12 @@
 //! | [`queue`] | `multiprocessing.Queue`, `JoinableQueue`, `SimpleQueue` | The dish rack, Washing dishes, When the washer is faster |
 //! | [`thread`] | `threading.Thread` (names, `join(timeout)`) | Threads, Daemon threads |
 //! | [`sync`] | `queue.Queue` built from `threading.Lock` and `Condition` | Locks |
+//! | [`cli`] | — (the examples' shared flags: `--dishes N`, `--names a,b,c`; quiet under `head`) | every chapter |
 //! | [`timeline`] | — (records and draws a run's timeline as SVG) | Washing dishes |
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod process;
 pub mod queue;
 pub mod sync;

@@ -18,8 +18,8 @@ fn explore(args: &[&str]) -> (usize, Vec<Listed>) {
     all_args.extend_from_slice(args);
     let run = run_example("interleavings", &all_args);
     assert_eq!(run.code, Some(0), "{}", run.output);
-    let header = Regex::new(r"^(\d+) schedules give (\d+) different logs$").expect("regex");
-    let entry = Regex::new(r"^log \d+ \((\d+) schedule\(s\), e\.g\. ([w0-9]+); --seed (\d+)\):$")
+    let header = Regex::new(r"^(\d+) schedules? gives? (\d+) different logs?$").expect("regex");
+    let entry = Regex::new(r"^log \d+ \((\d+) schedules?, e\.g\. ([w0-9]+); --seed (\d+)\):$")
         .expect("regex");
     let mut lines = run.output.lines();
     let first = lines.next().expect("a first line");
@@ -83,12 +83,12 @@ fn every_listed_log_obeys_the_rules_and_replays() {
         (vec![], vec!["salad", "bread"], 1),
         (vec!["--dryers", "2"], vec!["salad", "bread"], 2),
         (
-            vec!["--dishes", "a,b,c", "--rack", "2"],
+            vec!["--names", "a,b,c", "--rack", "2"],
             vec!["a", "b", "c"],
             1,
         ),
         (
-            vec!["--dishes", "a,b,c", "--dryers", "2"],
+            vec!["--names", "a,b,c", "--dryers", "2"],
             vec!["a", "b", "c"],
             2,
         ),
@@ -129,8 +129,8 @@ fn two_dryers_can_finish_out_of_order_and_one_cannot() {
 
 #[test]
 fn a_bigger_rack_adds_schedules_here_but_no_logs() {
-    let (small, small_logs) = explore(&["--dishes", "a,b,c"]);
-    let (big, big_logs) = explore(&["--dishes", "a,b,c", "--rack", "3"]);
+    let (small, small_logs) = explore(&["--names", "a,b,c"]);
+    let (big, big_logs) = explore(&["--names", "a,b,c", "--rack", "3"]);
     assert!(big > small, "{big} > {small}");
     let set = |logs: &[Listed]| logs.iter().map(|l| l.lines.clone()).collect::<Vec<_>>();
     assert_eq!(set(&small_logs), set(&big_logs));
@@ -145,7 +145,7 @@ fn bad_schedules_and_flags_are_refused_with_status_2() {
         vec!["--dryers", "0"],
         vec!["--summary"],
         vec!["--all", "--seed", "1"],
-        vec!["--all", "--dishes", "a,b,c,d,e"],
+        vec!["--all", "--names", "a,b,c,d,e"],
     ] {
         let run = run_example("interleavings", &args);
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.output);

@@ -183,7 +183,10 @@ fn the_condvar_rack_dries_every_dish_once_before_join_returns() {
                 "{output}"
             );
             assert!(
-                output.contains(&format!("{dryers} dryers stopped")),
+                output.contains(&format!(
+                    "{dryers} dryer{} stopped",
+                    if dryers == "1" { "" } else { "s" }
+                )),
                 "{output}"
             );
         }

@@ -722,6 +722,13 @@ fn daemon_example_shows_an_orphan_and_prevents_it() {
         "{}",
         run.output
     );
+    // Nobody set the dryer's flag: it inherited the washer's, and says so.
+    assert!(
+        run.output
+            .contains("washer: I am daemonic: true; starting a dryer (daemonic: true)"),
+        "{}",
+        run.output
+    );
 }
 
 /// Starts `name`, waits for a line containing `marker` (children are running then), sends

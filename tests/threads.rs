@@ -381,7 +381,7 @@ fn thread_dishes_each_dish_is_dried_once_and_each_dryer_takes_them_in_washing_or
                     "3",
                     "--rack",
                     rack,
-                    "--dishes",
+                    "--names",
                     &list,
                     "--wait-ms",
                     "1",
@@ -455,8 +455,25 @@ fn daemon_threads_refuses_to_detach_with_a_towel_for_every_dish() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.output
-            .contains("--towels must be fewer than the 4 dishes")
+            .contains("--towels must be fewer than the dishes (4)"),
+        "{}",
+        run.output
     );
+}
+
+/// Only the detach ending hands over towels; the others refuse the flag
+/// rather than ignore it.
+#[test]
+fn daemon_threads_refuses_towels_with_an_ending_that_dries_every_dish() {
+    for ending in ["join", "scope"] {
+        let run = run_example("daemon-threads", &["--ending", ending, "--towels", "2"]);
+        assert_eq!(run.code, Some(2), "{}", run.output);
+        assert!(
+            run.output.contains("--towels is for --ending detach"),
+            "{}",
+            run.output
+        );
+    }
 }
 
 /// The number of milliseconds on the line starting with `label`.

@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitCode, ExitStatus};
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory as _, Parser, Subcommand};
-use nix::sys::signal::{SigHandler, Signal, raise, signal};
+use nix::sys::signal::{Signal, raise};
 use washup_kitchens::{BLOCK_CHUNK, Dryer, Rack, RackError, Status, check_name, check_url};
 
 /// A dish rack on Redis: wash, dry, and put back what a fallen dryer held.
@@ -362,18 +362,10 @@ fn kitchen(
 }
 // ANCHOR_END: kitchen
 
-/// Ends the program quietly, as Unix tools do, when its standard output is
-/// a pipe whose reader has gone (`redis-rack kitchen | head -3`).
-fn quiet_when_stdout_closes() {
-    // SAFETY: SIG_DFL installs no handler of ours, so no code of ours runs
-    // in signal context; we do this first, before any thread starts.
+fn main() -> ExitCode {
     // Writes to the Redis socket cannot raise SIGPIPE: std sends with
     // MSG_NOSIGNAL, so a closed server connection is an error we report.
-    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
-}
-
-fn main() -> ExitCode {
-    quiet_when_stdout_closes();
+    washup::cli::quiet_when_stdout_closes();
     let args = Args::parse();
     // Checked here, not by clap, whose message would repeat the URL as
     // given, password and all.

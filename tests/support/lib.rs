@@ -231,6 +231,43 @@ pub fn run_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> 
     Running::start(command, name).finish()
 }
 
+/// Runs example `name` with `args` with its standard output going into a
+/// pipe whose reader goes away, as with `| head -N`: the test reads
+/// `lines` lines (0: none, the reader is gone before the program starts)
+/// and then closes its end. [`Finished::output`] holds what the program
+/// wrote to standard error; nothing left behind is checked as for
+/// [`run_example`].
+pub fn run_example_into_closed_pipe(name: &str, args: &[&str], lines: usize) -> Finished {
+    let mut command = Command::new(example_path(name));
+    command
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .env("NO_COLOR", "1")
+        .current_dir(project_root());
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    command.stdout(writer);
+    let head = if lines == 0 {
+        drop(reader);
+        None
+    } else {
+        Some(reader)
+    };
+    let running = Running::start_with_stdout(command, name, false);
+    if let Some(reader) = head {
+        // Like `head`: read `lines` lines (or to the end), then close.
+        let mut reader = BufReader::new(reader);
+        let mut line = String::new();
+        for _ in 0..lines {
+            line.clear();
+            if reader.read_line(&mut line).map_or(true, |n| n == 0) {
+                break;
+            }
+        }
+        drop(reader);
+    }
+    running.finish()
+}
+
 /// A running program started by [`spawn_example`].
 pub struct Running {
     label: String,
@@ -254,18 +291,23 @@ fn become_subreaper() {
 }
 
 impl Running {
-    fn start(mut command: Command, label: &str) -> Running {
+    fn start(command: Command, label: &str) -> Running {
+        Running::start_with_stdout(command, label, true)
+    }
+
+    /// Starts `command`; its standard error goes to the pipe the test reads,
+    /// and so does its standard output when `merge` is set (otherwise the
+    /// caller has set it).
+    fn start_with_stdout(mut command: Command, label: &str, merge: bool) -> Running {
         use std::os::unix::process::CommandExt as _;
         become_subreaper();
         let (reader, writer) = std::io::pipe().expect("pipe");
-        let err_writer = writer.try_clone().expect("clone pipe");
+        if merge {
+            command.stdout(writer.try_clone().expect("clone pipe"));
+        }
         // A group of its own (pgid = its pid), so we can find and wait for
         // everything it starts.
-        command
-            .stdin(Stdio::null())
-            .stdout(writer)
-            .stderr(err_writer)
-            .process_group(0);
+        command.stdin(Stdio::null()).stderr(writer).process_group(0);
         // Start it with every signal at its default action, as a reader's
         // shell does. An *ignored* signal survives `exec` (std resets only the
         // signal mask and SIGPIPE), and a job started with `&` from a
