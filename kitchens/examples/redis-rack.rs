@@ -151,13 +151,18 @@ fn start(args: &Args, role: &[&str]) -> std::io::Result<Child> {
     command
         .args(["--redis", &args.redis, "--rack", &args.rack])
         .args(role);
-    // SAFETY: between fork and exec the closure only calls prctl(2), which
-    // is async-signal-safe, and allocates nothing. The kitchen starts roles
-    // from its main thread, which lives until the kitchen ends.
+    let kitchen = nix::unistd::getpid();
+    // SAFETY: between fork and exec the closure only calls prctl(2) and
+    // getppid(2), which are async-signal-safe, and allocates nothing. The
+    // kitchen starts roles from its main thread, which lives until the
+    // kitchen ends. A kitchen gone before the signal was armed: give up.
     unsafe {
-        command.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-                .map_err(std::io::Error::from)
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            if nix::unistd::getppid() != kitchen {
+                return Err(std::io::Error::from(std::io::ErrorKind::Other));
+            }
+            Ok(())
         });
     }
     command.spawn()
