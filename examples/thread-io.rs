@@ -2,7 +2,7 @@
 //! for input, it needs no CPU, so many waits can overlap.
 //!
 //! Each "neighbour" is a child process that answers on a pipe after
-//! `--wait-ms` (its `sleep` stands in for a slow network server). We ask
+//! `--wait-ms` (its wait stands in for a slow network server). We ask
 //! them one after another, then all at once with one thread each.
 //!
 //! Run it with `cargo run --example thread-io`, or try

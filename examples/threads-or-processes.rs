@@ -3,7 +3,7 @@
 //!
 //! CPU-bound: scrub a stack of dishes (mix each dish's number a few rounds
 //! and add the results up: a checksum). I/O-bound: wait for slow answers
-//! from child processes on pipes (their `sleep` stands in for a slow
+//! from child processes on pipes (their wait stands in for a slow
 //! server). Every variant must get the same result; the times are yours.
 //!
 //! Run it with `cargo run --example threads-or-processes`, or try
