@@ -2,7 +2,7 @@
 //! for input, it needs no CPU, so many waits can overlap.
 //!
 //! Each "neighbour" is a child process that answers on a pipe after
-//! `--wait-ms` (its `sleep` stands in for a slow network server). We ask
+//! `--wait-ms` (its wait stands in for a slow network server). We ask
 //! them one after another, then all at once with one thread each.
 //!
 //! Run it with `cargo run --example thread-io`, or try
@@ -28,19 +28,31 @@ struct Args {
     skip_one_by_one: bool,
 }
 
+/// The neighbour's program (Perl, one process): go on only if our parent
+/// is still process `$ARGV[3]` (we may have been orphaned before the
+/// parent-death signal was armed), wait `$ARGV[1]` seconds, then print
+/// `$ARGV[0] $ARGV[2]`.
+const WAIT_AND_ANSWER: &str = r#"getppid() == $ARGV[3] or exit 1;
+select(undef, undef, undef, $ARGV[1]); print "$ARGV[0] $ARGV[2]\n""#;
+
 // ANCHOR: ask
 /// Asks neighbour `n` for a towel and waits for the answer on a pipe.
 fn ask(n: u32, wait: Duration) -> std::io::Result<String> {
     let seconds = format!("{:.3}", wait.as_secs_f64());
-    // `setpriv --pdeathsig KILL CMD`: the kernel kills CMD if its parent
-    // dies, so no neighbour waits on after we are gone.
+    // One process that answers after `seconds`. `setpriv --pdeathsig KILL`
+    // asks the kernel to kill it if we die first; it checks that we had
+    // not died already (see WAIT_AND_ANSWER).
+    let me = std::process::id().to_string();
     let answer = Command::new("setpriv")
-        .args(["--pdeathsig", "KILL", "sh", "-c"])
         .args([
-            r#"setpriv --pdeathsig KILL sleep "$1"; echo "towel $2""#,
-            "neighbour",
+            "--pdeathsig",
+            "KILL",
+            "perl",
+            "-e",
+            WAIT_AND_ANSWER,
+            "towel",
         ])
-        .args([seconds, n.to_string()])
+        .args([seconds, n.to_string(), me])
         .output()?; // blocks until the answer (and the child's exit) arrive
     Ok(format!(
         "neighbour {n} lends {}",

@@ -3,7 +3,7 @@
 //!
 //! CPU-bound: scrub a stack of dishes (mix each dish's number a few rounds
 //! and add the results up: a checksum). I/O-bound: wait for slow answers
-//! from child processes on pipes (their `sleep` stands in for a slow
+//! from child processes on pipes (their wait stands in for a slow
 //! server). Every variant must get the same result; the times are yours.
 //!
 //! Run it with `cargo run --example threads-or-processes`, or try
@@ -113,20 +113,32 @@ fn with_processes(
 }
 // ANCHOR_END: processes
 
+/// The server's program (Perl, one process): go on only if our parent
+/// is still process `$ARGV[3]` (we may have been orphaned before the
+/// parent-death signal was armed), wait `$ARGV[1]` seconds, then print
+/// `$ARGV[0] $ARGV[2]`.
+const WAIT_AND_ANSWER: &str = r#"getppid() == $ARGV[3] or exit 1;
+select(undef, undef, undef, $ARGV[1]); print "$ARGV[0] $ARGV[2]\n""#;
+
 // ANCHOR: wait
 /// Asks a child process for answer `n` and waits for it on a pipe; 1 if the
 /// right answer came.
 fn wait_for(n: u32, wait: Duration) -> io::Result<u32> {
     let seconds = format!("{:.3}", wait.as_secs_f64());
-    // `setpriv --pdeathsig KILL CMD`: the kernel kills CMD if its parent
-    // dies, so no server waits on after we are gone.
+    // One process that answers after `seconds`. `setpriv --pdeathsig KILL`
+    // asks the kernel to kill it if we die first; it checks that we had
+    // not died already (see WAIT_AND_ANSWER).
+    let me = std::process::id().to_string();
     let out = Command::new("setpriv")
-        .args(["--pdeathsig", "KILL", "sh", "-c"])
         .args([
-            r#"setpriv --pdeathsig KILL sleep "$1"; echo "answer $2""#,
-            "server",
+            "--pdeathsig",
+            "KILL",
+            "perl",
+            "-e",
+            WAIT_AND_ANSWER,
+            "answer",
         ])
-        .args([seconds, n.to_string()])
+        .args([seconds, n.to_string(), me])
         .output()?; // this thread blocks here, using no CPU
     Ok(u32::from(
         String::from_utf8_lossy(&out.stdout).trim() == format!("answer {n}"),
