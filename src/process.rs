@@ -25,7 +25,14 @@
 //!    then tells the parent it is armed; [`Process::start`] returns only
 //!    after that.
 //! 2. It runs the closure under [`std::panic::catch_unwind`]. A panic is
-//!    reported on stderr by the panic hook as usual.
+//!    reported on stderr by the panic hook as usual, after a line
+//!    `Process <name>:` (Python prints the same before a child's
+//!    traceback): the hook's own report names only the thread, and in a
+//!    child that is the parent's thread that forked it, often `main`. The
+//!    first [`Process::start`] wraps the panic hook installed at that
+//!    moment to add this line (in the parent, where taking the hook's lock
+//!    is safe); a hook set after it replaces the wrapper, so set your own
+//!    hook before starting processes.
 //! 3. It flushes stdout and stderr and ends with `_exit(0)`, or `_exit(1)`
 //!    after a panic. `_exit` skips the destructors and `atexit` handlers the
 //!    child copied from the parent: those belong to the parent.
@@ -48,7 +55,7 @@ use std::io::{self, Write};
 use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -177,8 +184,6 @@ enum State {
         pid: Pid,
         /// The process that forked it: only it may wait for it.
         owner: Pid,
-        /// A pidfd, to wait with a timeout without polling (Linux 5.3+); None on older kernels.
-        pidfd: Option<OwnedFd>,
         /// Set once the child has been reaped.
         exitcode: Option<i32>,
     },
@@ -343,6 +348,7 @@ impl Process {
                 name: self.name.clone(),
             });
         };
+        name_processes_in_panic_reports();
         // A daemonic child says "armed" through this pipe (or closes it by dying).
         let armed = if self.daemon {
             Some(pipe2(OFlag::O_CLOEXEC).map_err(|e| self.os("pipe", e))?)
@@ -388,15 +394,13 @@ impl Process {
             Ok(ForkResult::Parent { child }) => {
                 drop((out, err));
                 drop(target);
-                let pidfd = pidfd_open(child);
                 if let Some((armed_r, armed_w)) = armed {
                     drop(armed_w);
-                    wait_armed(&armed_r, pidfd.as_ref());
+                    wait_armed(&armed_r, pidfd_open(child).as_ref());
                 }
                 self.state = State::Started {
                     pid: child,
                     owner: parent,
-                    pidfd,
                     exitcode: None,
                 };
                 Ok(())
@@ -421,6 +425,13 @@ impl Process {
     /// It sleeps in `poll(2)` on a pidfd of the child, which wakes up the
     /// moment the child ends. On kernels before 5.3 (no `pidfd_open`) it
     /// falls back to checking with growing pauses of 1 to 50 ms.
+    ///
+    /// The pidfd is opened for this call only and closed before it
+    /// returns: a `Process` holds no descriptor, so processes started
+    /// later do not inherit one per earlier child (`fork` copies every
+    /// descriptor, and `O_CLOEXEC` only closes them at an `exec`). A
+    /// process that another thread forks *during* the call inherits this
+    /// one pidfd, until it exits or execs.
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<bool, ProcessError> {
         // A timeout too long to add to the clock is as good as forever.
         let Some(deadline) = Instant::now().checked_add(timeout) else {
@@ -428,6 +439,7 @@ impl Process {
             return Ok(true);
         };
         let mut pause = Duration::from_millis(1);
+        let mut pidfd = None;
         loop {
             if self.reap("join", false)?.is_some() {
                 return Ok(true);
@@ -437,10 +449,15 @@ impl Process {
                 return Ok(false);
             }
             let left = deadline - now;
-            let State::Started { pidfd, .. } = &self.state else {
-                return Ok(false);
-            };
-            match pidfd {
+            if pidfd.is_none() {
+                // Not reaped yet (just checked, and only this process reaps it), so the
+                // pid still names our child.
+                let State::Started { pid, .. } = self.state else {
+                    return Ok(false);
+                };
+                pidfd = Some(pidfd_open(pid));
+            }
+            match pidfd.as_ref().and_then(Option::as_ref) {
                 Some(fd) => {
                     let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
                     match poll(&mut fds, ceil_millis(left)) {
@@ -544,12 +561,8 @@ impl Process {
                 Err(e) => return Err(self.os("waitpid", e)),
             }
         };
-        if let State::Started {
-            pidfd, exitcode, ..
-        } = &mut self.state
-        {
+        if let State::Started { exitcode, .. } = &mut self.state {
             *exitcode = Some(code);
-            *pidfd = None;
         }
         Ok(Some(code))
     }
@@ -587,6 +600,30 @@ impl Drop for Process {
             let _ = self.join();
         }
     }
+}
+
+/// Whether `name_processes_in_panic_reports` has wrapped the hook in this process
+/// (a child inherits the wrapper, and this flag with it).
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+/// Wraps the current panic hook, once per process, so that a panic in a child started
+/// with [`Process`] is reported after a line `Process <name>:`, as Python reports an
+/// exception in a child. Outside such a child the wrapper only calls the old hook. Runs
+/// in the parent before the fork: a lock of the hook held by another thread at the
+/// instant of a fork would stay locked in the child.
+fn name_processes_in_panic_reports() {
+    // `take_hook` may not be called while this thread panics (a start from a destructor
+    // during unwinding); such a start leaves the hook alone.
+    if std::thread::panicking() || HOOKED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if let Some(me) = current_identity() {
+            let _ = writeln!(io::stderr(), "Process {}:", me.name);
+        }
+        hook(info);
+    }));
 }
 
 /// Everything the child does after the fork. Never returns.

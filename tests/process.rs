@@ -507,6 +507,73 @@ fn dropping_a_non_daemonic_process_joins_it() {
     assert_eq!(read_all(r), "finished by itself", "not terminated");
 }
 
+/// The open descriptors of the calling process.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
+}
+
+/// A started `Process` keeps no descriptor (its pidfd exists only during
+/// `start` and `join_timeout`), so each of several children started one
+/// after another, all still running, inherits the same descriptors.
+#[test]
+fn children_started_in_a_row_inherit_no_descriptor_of_their_siblings() {
+    let _serial = serial();
+    // Declared before the pipes, so dropped after them when an assertion fails: the
+    // gate is then open and dropping a non-daemonic child (a join) does not hang.
+    let mut children: Vec<Process> = Vec::new();
+    // The children get the pipes' numbers, not owned values: owned ones moved into a
+    // closure would be closed in the parent after its start, and the later children
+    // would inherit fewer descriptors than the earlier ones.
+    let (gate_r, gate_w) = pipe().expect("pipe");
+    let (report_r, report_w) = pipe().expect("pipe");
+    let fds = (gate_r.as_raw_fd(), gate_w.as_raw_fd(), report_w.as_raw_fd());
+    let before = open_fds();
+    for i in 0..5 {
+        let mut p = Process::new(move || {
+            let (gate_r, gate_w, report_w) = fds;
+            let line = format!("{}\n", open_fds());
+            let mut byte = [0u8; 1];
+            // SAFETY: in the child these are its copies of the test's pipe ends; the
+            // test's `OwnedFd`s for them are never dropped in the child (it leaves
+            // with `_exit`). `line` and `byte` are valid for the lengths given.
+            unsafe {
+                libc::write(report_w, line.as_ptr().cast(), line.len());
+                libc::close(report_w);
+                libc::close(gate_w);
+                while libc::read(gate_r, byte.as_mut_ptr().cast(), 1) > 0 {}
+            }
+        })
+        .daemon(i % 2 == 1);
+        p.start().expect("start");
+        // Opens (and must close) a pidfd while it waits.
+        assert!(
+            !p.join_timeout(Duration::from_millis(1))
+                .expect("join_timeout"),
+            "waits at the gate"
+        );
+        children.push(p);
+    }
+    assert_eq!(open_fds(), before, "the parent holds nothing per child");
+    drop(report_w);
+    let counts: Vec<String> =
+        std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::from(report_r)))
+            .take(5)
+            .map(|line| line.expect("a count"))
+            .collect();
+    drop(gate_w);
+    assert_eq!(counts.len(), 5);
+    assert!(
+        counts.iter().all(|c| *c == counts[0]),
+        "descriptors open in each child: {counts:?}"
+    );
+    for p in &mut children {
+        assert!(p.join_timeout(LIMIT).expect("join"), "the gate is open");
+        assert_eq!(p.exitcode(), Some(0));
+    }
+}
+
 #[test]
 fn kill_from_outside_is_seen_as_minus_nine() {
     let _serial = serial();
@@ -588,6 +655,18 @@ fn buffered_output_is_flushed_before_fork_and_names_count_from_one() {
     assert!(
         stderr.contains("panicked at") && stderr.contains("the dishwasher broke"),
         "panic message on stderr: {stderr:?}"
+    );
+    // The report names the process first, as Python's `Process washer:` does
+    // (the hook's own line names the thread that forked, not the process).
+    let before_report: Vec<&str> = stderr
+        .lines()
+        .take_while(|l| !l.contains("panicked at"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        before_report.last(),
+        Some(&"Process washer:"),
+        "the process's name before the report: {stderr:?}"
     );
 }
 
