@@ -95,7 +95,8 @@ pub struct Figure {
     pub column: String,
     /// The value, in `unit`.
     pub value: f64,
-    /// One of `items/s`, `ms`, `µs`, `KiB`, `MiB`, `×`.
+    /// One of `items/s`, `ms`, `µs`, `s`, `KiB`, `MiB`, `×`, or what a
+    /// count counts (`items`, `dishes`).
     pub unit: String,
 }
 
@@ -161,6 +162,19 @@ fn digits(value: f64) -> String {
     }
 }
 
+/// A whole number in groups of three: `1,000,000`.
+fn grouped(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if value < 0.0 { format!("-{out}") } else { out }
+}
+
 /// A figure as a page shows it: `3.91 M items/s`, `252 ms`, `1.94×`,
 /// `1.50 MiB` (KiB from 1024 up are shown in MiB).
 pub fn format_value(value: f64, unit: &str) -> String {
@@ -168,7 +182,9 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "items/s" if value >= 1e4 => format!("{} M items/s", digits(value / 1e6)),
         "KiB" if value >= 1024.0 => format!("{} MiB", digits(value / 1024.0)),
         "×" => format!("{}×", digits(value)),
-        _ => format!("{} {unit}", digits(value)),
+        "ms" | "µs" | "s" | "KiB" | "MiB" | "items/s" => format!("{} {unit}", digits(value)),
+        // A count (`items`, `dishes`, `rounds`): whole, in groups of three.
+        _ => format!("{} {unit}", grouped(value)),
     }
 }
 
@@ -190,6 +206,12 @@ pub fn machine_line(run: &BenchRun) -> String {
 /// A markdown table of the figures whose full key starts with `prefix`
 /// (a benchmark, or `bench.part`), with the machine line under it.
 pub fn table(record: &Record, prefix: &str) -> Result<String, String> {
+    let (rows, run) = table_rows(record, prefix)?;
+    Ok(format!("{rows}\n{}", machine_line(run)))
+}
+
+/// The table of [`table`] without the machine line, and the run it is from.
+fn table_rows<'a>(record: &'a Record, prefix: &str) -> Result<(String, &'a BenchRun), String> {
     let (bench, inner) = match prefix.split_once('.') {
         Some((bench, inner)) => (bench, Some(inner)),
         None => (prefix, None),
@@ -232,9 +254,7 @@ pub fn table(record: &Record, prefix: &str) -> Result<String, String> {
         }
         out.push('\n');
     }
-    out.push('\n');
-    out.push_str(&machine_line(run));
-    Ok(out)
+    Ok((out, run))
 }
 
 /// `|` would end a table cell; `<` would open an HTML tag.
@@ -292,16 +312,28 @@ pub fn expansions(text: &str, record: &Result<Record, String>) -> Vec<Expansion>
         .collect()
 }
 
-/// The README's generated section: one table per benchmark in the record.
+/// The README's generated section: for each benchmark in the record, one
+/// table per first part of its keys (`queue.rate`, `queue.ratio`, ...).
 pub fn readme_section(record: &Record) -> String {
     let mut out = String::new();
     for bench in BENCHES {
-        if let Ok(text) = table(record, bench) {
-            let _ = write!(
-                out,
-                "\n`cargo bench -p washup-tests --bench {bench}`:\n\n{text}\n"
-            );
+        let Ok(run) = record.run(bench) else {
+            continue;
+        };
+        let _ = writeln!(out, "\n`cargo bench -p washup-tests --bench {bench}`:");
+        let mut groups: Vec<&str> = Vec::new();
+        for f in &run.figures {
+            let group = f.key.split('.').next().unwrap_or(&f.key);
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
         }
+        for group in groups {
+            if let Ok((text, _)) = table_rows(record, &format!("{bench}.{group}")) {
+                let _ = write!(out, "\n{text}");
+            }
+        }
+        let _ = writeln!(out, "\n{}", machine_line(run));
     }
     out
 }
@@ -384,6 +416,8 @@ mod tests {
         assert_eq!(format_value(1.9354, "×"), "1.94×");
         assert_eq!(format_value(1536.0, "KiB"), "1.50 MiB");
         assert_eq!(format_value(128.0, "KiB"), "128 KiB");
+        assert_eq!(format_value(1_000_000.0, "items"), "1,000,000 items");
+        assert_eq!(format_value(100.0, "dishes"), "100 dishes");
     }
 
     #[test]
