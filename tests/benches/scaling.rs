@@ -9,7 +9,7 @@
 //!   `examples/threads-or-processes.rs`: 16 rounds of splitmix64 per dish)
 //!   with 1 thread, N threads, N `washup::Process`es (sums sent back on a
 //!   `washup::SimpleQueue`) and 2N threads, N = the number of cores; median
-//!   of 7 rounds (taking turns) after a warm-up. Every round's checksum
+//!   of 21 rounds (taking turns) after a warm-up. Every round's checksum
 //!   must be the same, or the bench panics.
 //! - The same work in Python (python/bench_scaling.py: the same stack, the
 //!   same 16 rounds in 64-bit arithmetic) with 1 thread, 2 threads and 2
@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use washup::{Process, SimpleQueue};
 
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 21;
 const WORKERS: usize = 16;
 
 /// The scrubbing of `examples/threads-or-processes.rs`, unchanged.
@@ -358,11 +358,11 @@ fn main() {
     // The memory table: the parent holds a bigger stack when it forks, to
     // show that a forked child shares it rather than copying it.
     drop(stack);
-    let big: Vec<u64> = (0..MEMORY_DISHES).collect();
+    let big: Vec<u64> = std::hint::black_box((0..MEMORY_DISHES).collect());
     let thread_kib = thread_memory();
     let (process_rss, process_private) = process_memory();
     let parent_mib = (big.len() * 8) as f64 / (1024.0 * 1024.0);
-    drop(big);
+    drop(std::hint::black_box(big));
     println!();
     println!(
         "Memory per waiting worker ({WORKERS} workers; parent holds {parent_mib:.0} MiB of dishes)"
