@@ -141,7 +141,11 @@ fn prose(text: &str) -> String {
         let trimmed = line.trim_start();
         let marker = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
         let run = marker.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
-        let blank = |line: &str| line.chars().map(|c| if c == '\n' { c } else { ' ' }).collect::<String>();
+        let blank = |line: &str| {
+            line.chars()
+                .map(|c| if c == '\n' { c } else { ' ' })
+                .collect::<String>()
+        };
         match (fence, marker) {
             (None, Some(c)) if run >= 3 => {
                 fence = Some((c, run));
@@ -156,7 +160,11 @@ fn prose(text: &str) -> String {
         }
     }
     let mut text = out;
-    for (open, close) in [("<!-- bench:begin", "<!-- bench:end -->"), ("<!--", "-->"), ("{{#", "}}")] {
+    for (open, close) in [
+        ("<!-- bench:begin", "<!-- bench:end -->"),
+        ("<!--", "-->"),
+        ("{{#", "}}"),
+    ] {
         let mut from = 0;
         while let Some(start) = text[from..].find(open).map(|i| i + from) {
             let Some(end) = text[start..].find(close).map(|i| i + start + close.len()) else {
@@ -182,7 +190,9 @@ fn allowed() -> Vec<(String, String)> {
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (page, phrase) = l.split_once(" | ").unwrap_or_else(|| panic!("not PAGE | PHRASE: {l}"));
+            let (page, phrase) = l
+                .split_once(" | ")
+                .unwrap_or_else(|| panic!("not PAGE | PHRASE: {l}"));
             (page.trim().to_string(), phrase.to_string())
         })
         .collect()
@@ -191,7 +201,11 @@ fn allowed() -> Vec<(String, String)> {
 /// Every figure in `text` (a page called `page`) outside the allowed
 /// phrases, as `page:line: text`; and the allowed phrases that `text` no
 /// longer holds.
-fn stray_figures(page: &str, text: &str, allowed: &[(String, String)]) -> (Vec<String>, Vec<String>) {
+fn stray_figures(
+    page: &str,
+    text: &str,
+    allowed: &[(String, String)],
+) -> (Vec<String>, Vec<String>) {
     let pattern = figure_pattern();
     let phrases: Vec<&str> = allowed
         .iter()
@@ -254,7 +268,14 @@ fn the_figure_scanner_finds_figures_in_prose_only() {
     let (stray, stale) = stray_figures("p.md", page, &allowed);
     assert_eq!(
         stray,
-        ["p.md:3: 3.9 M items/s", "p.md:3: 16x", "p.md:3: 252 ms", "p.md:3: 1.94×", "p.md:3: 10 KiB", "p.md:3: 5%"]
+        [
+            "p.md:3: 3.9 M items/s",
+            "p.md:3: 16x",
+            "p.md:3: 252 ms",
+            "p.md:3: 1.94×",
+            "p.md:3: 10 KiB",
+            "p.md:3: 5%"
+        ]
     );
     assert!(stale.is_empty());
     let (_, stale) = stray_figures("p.md", "nothing", &allowed);

@@ -157,8 +157,12 @@ fn digits(value: f64) -> String {
         format!("{value:.1}")
     } else if size >= 1.0 {
         format!("{value:.2}")
+    } else if size == 0.0 {
+        "0".to_string()
     } else {
-        format!("{value:.3}")
+        // 0.213, 0.0527: three significant digits below one too.
+        let decimals = (2 - size.log10().floor() as i64).clamp(3, 9) as usize;
+        format!("{value:.decimals$}")
     }
 }
 
@@ -411,6 +415,7 @@ mod tests {
     fn values_are_shown_with_three_digits_and_their_unit() {
         assert_eq!(format_value(3_912_345.0, "items/s"), "3.91 M items/s");
         assert_eq!(format_value(213_000.0, "items/s"), "0.213 M items/s");
+        assert_eq!(format_value(52_724.0, "items/s"), "0.0527 M items/s");
         assert_eq!(format_value(252.4, "ms"), "252 ms");
         assert_eq!(format_value(22.44, "µs"), "22.4 µs");
         assert_eq!(format_value(1.9354, "×"), "1.94×");
