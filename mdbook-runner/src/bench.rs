@@ -493,6 +493,32 @@ mod tests {
     }
 
     #[test]
+    fn the_page_build_renders_figures_and_names_page_and_line_of_a_missing_one() {
+        let root = std::env::temp_dir().join(format!("mdbook-runner-bench-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("book/data")).expect("mkdir");
+        let paths = crate::Paths::for_book(&root.join("book"));
+        std::fs::write(&paths.benchmarks, record().to_json()).expect("write record");
+        let page = "# P\n\nIt moved {{#bench queue.joinable.1}}.\n\n{{#bench queue.gone}}\n";
+        let errors = crate::expand_page(page, "book/src/p.md", &paths).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("book/src/p.md:5: the benchmark record has no figure `queue.gone`"),
+            "{errors:?}"
+        );
+        let fine = crate::expand_page("{{#bench queue.joinable.1}} \\{{#bench x}}", "p.md", &paths);
+        assert_eq!(fine, Ok("3.91 M items/s {{#bench x}}".to_string()));
+        std::fs::remove_file(&paths.benchmarks).expect("remove record");
+        let errors = crate::expand_page("{{#bench queue.joinable.1}}", "p.md", &paths).unwrap_err();
+        assert!(
+            errors[0].message.contains("no run of `queue`"),
+            "{errors:?}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn the_record_round_trips_through_json() {
         let record = record();
         let text = record.to_json();
