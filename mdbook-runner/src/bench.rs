@@ -82,6 +82,12 @@ pub struct Machine {
     pub load_start: f64,
     /// /proc/loadavg's 1-minute load when the run ended.
     pub load_end: f64,
+    /// The share (0 to 1) of all cores' time, while the benchmark ran, that
+    /// went to other programs: the machine's busy time (/proc/stat) minus
+    /// the CPU time of the benchmark and its children (`getrusage`);
+    /// `None` when it could not be read.
+    #[serde(default)]
+    pub others_cpu: Option<f64>,
 }
 
 /// One measured (or computed) figure.
@@ -200,9 +206,15 @@ pub fn machine_line(run: &BenchRun) -> String {
     } else {
         "machine"
     };
+    let others = m.others_cpu.map_or(String::new(), |share| {
+        format!(
+            "; other programs used {:.0}% of the cores' time while it ran",
+            share * 100.0
+        )
+    });
     format!(
         "*Measured by `{}` on {}: {}-core {kind}, {}, Linux {}, {}, {}; \
-         load average {:.2} at the start, {:.2} at the end.*",
+         load average {:.2} at the start, {:.2} at the end{others}.*",
         m.command, m.date, m.cores, m.cpu, m.kernel, m.rustc, m.python, m.load_start, m.load_end
     )
 }
@@ -373,6 +385,7 @@ mod tests {
             python: "Python 3.11.2".into(),
             load_start: 1.5,
             load_end: 2.25,
+            others_cpu: Some(0.4),
         };
         let figure = |key: &str, what: &str, column: &str, value: f64, unit: &str| Figure {
             key: key.into(),
@@ -470,7 +483,8 @@ mod tests {
              | 1 thread | 252 ms | 1.00× |\n| 2 threads | 129 ms | 1.94× |\n\n\
              *Measured by `cargo bench -p washup-tests --bench queue` on 2026-12-03 15:20 UTC: \
              2-core virtual machine, Some CPU, Linux 6.1.0-1, rustc 1.95.0, Python 3.11.2; \
-             load average 1.50 at the start, 2.25 at the end.*"
+             load average 1.50 at the start, 2.25 at the end; other programs used 40% \
+             of the cores' time while it ran.*"
         );
     }
 

@@ -48,6 +48,8 @@ pub struct Recorder {
     figures: Vec<Figure>,
     /// A run with a changed size is not the book's: it is not recorded.
     record: bool,
+    /// (machine busy, machine all, our own) CPU seconds at the start.
+    cpu_start: (f64, f64, f64),
 }
 
 /// The first line of a command's output, or why there is none.
@@ -76,6 +78,46 @@ fn load() -> f64 {
         .ok()
         .and_then(|t| t.split_whitespace().next()?.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// Seconds of busy and of all CPU time of the whole machine so far, summed
+/// over its cores (/proc/stat's first line).
+fn machine_cpu() -> (f64, f64) {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    if ticks.len() < 8 {
+        return (f64::NAN, f64::NAN);
+    }
+    // user nice system idle iowait irq softirq steal
+    let busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
+    let all = busy + ticks[3] + ticks[4];
+    // SAFETY: sysconf only reads a configuration value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (busy / hz, all / hz)
+}
+
+/// CPU seconds (user + system) of this process and of its children that
+/// have been waited for.
+fn own_cpu() -> f64 {
+    let seconds = |who| {
+        // SAFETY: getrusage writes into the zeroed struct we own.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid `who` and a valid pointer to `usage`.
+        if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+            return f64::NAN;
+        }
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    };
+    seconds(libc::RUSAGE_SELF) + seconds(libc::RUSAGE_CHILDREN)
 }
 
 /// Now, UTC, to the minute: `2026-12-03 15:20 UTC`.
@@ -121,6 +163,7 @@ fn machine(bench: &str) -> Machine {
         python: version("python3"),
         load_start: load(),
         load_end: f64::NAN,
+        others_cpu: None,
     }
 }
 
@@ -148,6 +191,10 @@ impl Recorder {
             machine: machine(bench),
             figures: Vec::new(),
             record: count_arg(default_size) == default_size,
+            cpu_start: {
+                let (busy, all) = machine_cpu();
+                (busy, all, own_cpu())
+            },
         }
     }
 
@@ -176,6 +223,10 @@ impl Recorder {
             return;
         }
         self.machine.load_end = load();
+        let (busy, all) = machine_cpu();
+        let (busy0, all0, own0) = self.cpu_start;
+        let others = ((busy - busy0) - (own_cpu() - own0)) / (all - all0);
+        self.machine.others_cpu = others.is_finite().then(|| others.clamp(0.0, 1.0));
         let mut record = load_record();
         record.about = "Written by `cargo bench -p washup-tests` (each benchmark replaces its own \
                         run); the book and the README show these figures through \
