@@ -14,8 +14,8 @@
 //! - The same work in Python (python/bench_scaling.py: the same stack, the
 //!   same 16 rounds in 64-bit arithmetic) with 1 thread, 2 threads and 2
 //!   processes, median of 3 rounds: Python's checksum must be Rust's, or
-//!   the bench panics. The stack is small (100,000 dishes) because Python
-//!   takes about a second a round for it; Rust takes milliseconds.
+//!   the bench panics. The stack is small (400,000 dishes) because Python
+//!   takes seconds for each way of scrubbing it; Rust takes milliseconds.
 //! - Memory per worker: resident memory (VmRSS) that one more waiting
 //!   thread adds to the process, and what one waiting forked
 //!   `washup::Process` holds: its VmRSS (what `ps` shows, pages shared with
@@ -213,9 +213,10 @@ fn field(text: &str, start: &str, key: &str) -> String {
         .to_string()
 }
 
-/// How many dishes both languages scrub: Python takes about a second per
-/// round of its slowest way on our machine (Rust a few milliseconds).
-const DISHES: u64 = 100_000;
+/// How many dishes both languages scrub: Python takes a few seconds for
+/// each way on our machine, Rust some milliseconds (long enough that a
+/// moment's wait for a core does not decide its speed-up).
+const DISHES: u64 = 400_000;
 /// How many times each dish is scrubbed, in both languages.
 const SCRUBS: u32 = 16;
 /// The stack the parent holds when it forks, for the memory table.
