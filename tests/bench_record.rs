@@ -68,6 +68,7 @@ fn read_back(text: &str, unit: &str) -> f64 {
     match (shown_unit, unit) {
         ("M items/s", "items/s") => number * 1e6,
         ("MiB", "KiB") => number * 1024.0,
+        ("s", "ms") => number * 1000.0,
         (shown, unit) => {
             assert_eq!(shown, unit, "{text}");
             number

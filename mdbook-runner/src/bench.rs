@@ -186,11 +186,12 @@ fn grouped(value: f64) -> String {
 }
 
 /// A figure as a page shows it: `3.91 M items/s`, `252 ms`, `1.94×`,
-/// `1.50 MiB` (KiB from 1024 up are shown in MiB).
+/// `1.50 MiB` (KiB from 1024 up are shown in MiB, ms from 1000 up in s).
 pub fn format_value(value: f64, unit: &str) -> String {
     match unit {
         "items/s" if value >= 1e4 => format!("{} M items/s", digits(value / 1e6)),
         "KiB" if value >= 1024.0 => format!("{} MiB", digits(value / 1024.0)),
+        "ms" if value >= 1000.0 => format!("{} s", digits(value / 1000.0)),
         "×" => format!("{}×", digits(value)),
         "ms" | "µs" | "s" | "KiB" | "MiB" | "items/s" => format!("{} {unit}", digits(value)),
         // A count (`items`, `dishes`, `rounds`): whole, in groups of three.
@@ -430,6 +431,7 @@ mod tests {
         assert_eq!(format_value(213_000.0, "items/s"), "0.213 M items/s");
         assert_eq!(format_value(52_724.0, "items/s"), "0.0527 M items/s");
         assert_eq!(format_value(252.4, "ms"), "252 ms");
+        assert_eq!(format_value(7232.7, "ms"), "7.23 s");
         assert_eq!(format_value(22.44, "µs"), "22.4 µs");
         assert_eq!(format_value(1.9354, "×"), "1.94×");
         assert_eq!(format_value(1536.0, "KiB"), "1.50 MiB");
