@@ -24,7 +24,7 @@ use washup::{Process, SimpleQueue};
 #[derive(Parser)]
 struct Args {
     /// How many dishes on the stack (at most 50 million: 8 bytes each).
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(0..=50_000_000))]
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=50_000_000))]
     dishes: u64,
     /// How many times each dish is scrubbed (rounds of mixing).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]

@@ -1,14 +1,17 @@
 """Python's side of tests/benches/scaling.rs.
 
-1. CPU scaling: the sum of python/threads_or_processes.py with 1 thread,
-   2 threads and 2 processes; median of 7 rounds (taking turns)
-   after a warm-up.
+1. CPU scaling: the checksum of python/threads_or_processes.py (the same
+   scrubbing as the Rust side: splitmix64 rounds in 64-bit arithmetic) with
+   1 thread, 2 threads and 2 processes; median of 3 rounds (taking turns)
+   after a warm-up on a tenth of the dishes. Python is slow at this: the
+   bench's 400,000 dishes take a few seconds for each way.
 2. Memory per worker: how much resident memory one more waiting thread
    costs, and how much one more waiting process (fork and spawn) holds,
    read from /proc.
 
-Prints lines of key=value words for the Rust bench to read:
-  cpu way=1_thread dishes=N rounds=R median_s=S
+Arguments: DISHES SCRUBS. Prints lines of key=value words for the Rust
+bench to read:
+  cpu way=1_thread dishes=N scrubs=K rounds=R median_s=S checksum=0x...
   memory kind=thread workers=K rss_kib=R
   memory kind=process_fork workers=K rss_kib=R private_kib=P
 """
@@ -18,10 +21,10 @@ import statistics
 import sys
 import threading
 
-from threads_or_processes import DISHES, WAYS, timed
+from threads_or_processes import DISHES, SCRUBS, WAYS, timed
 
 WORKERS = 16
-ROUNDS = 7
+ROUNDS = 3
 
 
 def kib(path, keys):
@@ -87,18 +90,22 @@ def process_memory(method):
 
 def main():
     dishes = int(sys.argv[1]) if len(sys.argv) > 1 else DISHES
+    scrubs = int(sys.argv[2]) if len(sys.argv) > 2 else SCRUBS
     # The ways take turns, round after round, so that a burst of other work
     # on the machine slows all of them alike.
     times = {name: [] for name, _ in WAYS}
+    sums = {name: set() for name, _ in WAYS}
     for round in range(ROUNDS + 1):
         for name, way in WAYS:
-            seconds = timed(way, dishes if round else dishes // 10)[1]
+            total, seconds = timed(way, dishes if round else dishes // 10, scrubs)
             if round:  # round 0 is the warm-up
                 times[name].append(seconds)
+                sums[name].add(total)
     for name, _ in WAYS:
         seconds = statistics.median(times[name])
-        print(f"cpu way={name.replace(' ', '_')} dishes={dishes} rounds={ROUNDS} "
-              f"median_s={seconds:.3f}")
+        (checksum,) = sums[name]  # every round the same, or this fails
+        print(f"cpu way={name.replace(' ', '_')} dishes={dishes} scrubs={scrubs} "
+              f"rounds={ROUNDS} median_s={seconds:.4f} checksum={checksum:#018x}")
     thread_memory()
     process_memory("fork")
     process_memory("spawn")

@@ -209,3 +209,51 @@ fn python_program_refuses_bad_flags_with_status_2() {
         );
     }
 }
+
+/// Rust and Python do the same work (the page compares their times): for
+/// the same stack and the same number of scrubs, every way in each
+/// language prints the same checksum.
+#[test]
+fn python_and_rust_scrub_the_same_way() {
+    if skip_without_python3("python_and_rust_scrub_the_same_way") {
+        return;
+    }
+    let _turn = CPU.lock().unwrap_or_else(|e| e.into_inner());
+    for (dishes, scrubs) in [("1001", "16"), ("2000", "3")] {
+        let rows = table(&[
+            "--dishes",
+            dishes,
+            "--scrubs",
+            scrubs,
+            "--answers",
+            "1",
+            "--wait-ms",
+            "0",
+        ]);
+        let rust = &find(&rows, "CPU: scrub", "1 thread").result;
+        let args = [
+            dishes,
+            "--scrubs",
+            scrubs,
+            "--answers",
+            "1",
+            "--wait-ms",
+            "0",
+        ];
+        let finished = run_python("python/threads_or_processes.py", &args);
+        assert_eq!(finished.code, Some(0), "{}", finished.output);
+        let sums: Vec<&str> = finished
+            .output
+            .lines()
+            .filter_map(|line| line.split(" sum ").nth(1)?.split_whitespace().next())
+            .collect();
+        assert_eq!(sums.len(), 3, "three ways:\n{}", finished.output);
+        for sum in sums {
+            assert_eq!(
+                sum, rust,
+                "Python's checksum is not Rust's:\n{}",
+                finished.output
+            );
+        }
+    }
+}

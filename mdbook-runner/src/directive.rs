@@ -110,20 +110,21 @@ pub fn find(text: &str) -> Vec<Found> {
 }
 
 /// A `{{#KEYWORD ...}}` as it stands in a page, before its body is read.
-struct Raw<'a> {
-    line: usize,
-    span: Range<usize>,
-    keyword: &'a str,
+pub(crate) struct Raw<'a> {
+    pub(crate) line: usize,
+    pub(crate) span: Range<usize>,
+    pub(crate) keyword: &'a str,
     /// What stands between the keyword and `}}`; `None` when `}}` never
     /// comes on that line.
-    body: Option<&'a str>,
-    escaped: bool,
+    pub(crate) body: Option<&'a str>,
+    pub(crate) escaped: bool,
 }
 
 /// Finds every `{{#KEYWORD` of `keywords` (followed by a space or `}}`) in
 /// `text`, with its line, its span (backslash included when escaped) and
-/// its body. The one scanner behind [`find`] and [`find_named`].
-fn scan<'a>(text: &'a str, keywords: &[&'a str]) -> Vec<Raw<'a>> {
+/// its body. The one scanner behind [`find`], [`find_named`] and
+/// [`crate::bench::expansions`].
+pub(crate) fn scan<'a>(text: &'a str, keywords: &[&'a str]) -> Vec<Raw<'a>> {
     let mut found = Vec::new();
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {

@@ -33,6 +33,7 @@
 //! from every escaped `\{{#...}}`, which would turn an escaped, literal
 //! `\{{#run ...}}` into a live one.
 
+pub mod bench;
 pub mod directive;
 pub mod quiz;
 pub mod render;
@@ -68,6 +69,8 @@ pub struct Paths {
     pub exercises_dir: PathBuf,
     /// The book's source folder (chapter titles for tables).
     pub src: PathBuf,
+    /// The benchmark record that `{{#bench ...}}` figures come from.
+    pub benchmarks: PathBuf,
 }
 
 impl Paths {
@@ -81,6 +84,7 @@ impl Paths {
             quizzes: book_root.join("quizzes"),
             exercises_dir: book_root.join("../exercises"),
             src: book_root.join("src"),
+            benchmarks: book_root.join("data/benchmarks.json"),
         }
     }
 
@@ -267,6 +271,12 @@ pub fn expand_page(text: &str, page: &str, paths: &Paths) -> Result<String, Vec<
             }),
         };
         replacements.push((found.line, found.span, replacement));
+    }
+    let record = bench::Record::load(&paths.benchmarks);
+    for (line, span, rendered) in bench::expansions(text, &record) {
+        let replacement = rendered
+            .map(|r| r.unwrap_or_else(|| text[span.clone()].trim_start_matches('\\').to_string()));
+        replacements.push((line, span, replacement));
     }
     replacements.sort_by_key(|(_, span, _)| span.start);
 

@@ -13,7 +13,8 @@
 //! - Python (python/bench_process.py) with fork, forkserver and spawn, in the
 //!   same invocation when `python3` is on PATH.
 
-use std::process::Command;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use nix::sys::wait::waitpid;
@@ -63,11 +64,18 @@ fn row(what: &str, n: usize, median: f64, mean: f64) {
     println!("| {what:<36} | {n:>6} | {median:>10.3} | {mean:>10.3} |");
 }
 
+const ROUNDS: u64 = 2000;
+
+/// Prints a row and records its median and mean under `key`.
+fn measured(record: &mut common::Recorder, key: &str, what: &str, n: usize, times: (f64, f64)) {
+    row(what, n, times.0, times.1);
+    record.figure(&format!("{key}.median"), what, "median", times.0, "ms");
+    record.figure(&format!("{key}.mean"), what, "mean", times.1, "ms");
+}
+
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(2000);
+    let mut record = common::Recorder::start("process", ROUNDS);
+    let n = common::count_arg(ROUNDS) as usize;
     println!("start + join latency, one warm-up round first");
     println!();
     println!(
@@ -75,21 +83,27 @@ fn main() {
         "what", "rounds", "median ms", "mean ms"
     );
     println!("|{:-<38}|{:-<8}|{:-<12}|{:-<12}|", "", "", "", "");
-    let (median, mean) = stats(rounds(n, || process(false)));
-    row("washup::Process", n, median, mean);
-    let (median, mean) = stats(rounds(n, || process(true)));
-    row("washup::Process, daemonic", n, median, mean);
-    let (median, mean) = stats(rounds(n, raw_fork));
-    row("nix fork + waitpid", n, median, mean);
+    let rust = [
+        ("start.washup", "`washup::Process`", false),
+        ("start.washup_daemon", "`washup::Process`, daemonic", true),
+    ];
+    for (key, what, daemon) in rust {
+        let times = stats(rounds(n, || process(daemon)));
+        measured(&mut record, key, what, n, times);
+    }
+    let times = stats(rounds(n, raw_fork));
+    measured(&mut record, "start.fork", "`nix` fork + waitpid", n, times);
+    record.figure(
+        "rounds.rust",
+        "Rust: rounds per row",
+        "rounds",
+        n as f64,
+        "rounds",
+    );
 
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let python = Command::new("python3")
-        .arg("python/bench_process.py")
-        .current_dir(root)
-        .output();
-    match python {
-        Ok(out) if out.status.success() => {
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
+    match common::python("python/bench_process.py", &[]) {
+        Ok(text) => {
+            for line in text.lines() {
                 let field = |key: &str| {
                     line.split(' ')
                         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
@@ -97,19 +111,26 @@ fn main() {
                         .to_string()
                 };
                 let num = |key: &str| field(key).parse::<f64>().unwrap_or(f64::NAN);
-                row(
-                    &format!("Python multiprocessing, {}", field("method")),
-                    field("rounds").parse().unwrap_or(0),
-                    num("median_ms"),
-                    num("mean_ms"),
+                let method = field("method");
+                let rounds: usize = field("rounds").parse().unwrap_or(0);
+                let what = format!("Python `multiprocessing`, {method}");
+                measured(
+                    &mut record,
+                    &format!("start.python.{method}"),
+                    &what,
+                    rounds,
+                    (num("median_ms"), num("mean_ms")),
+                );
+                record.figure(
+                    &format!("rounds.python.{method}"),
+                    &format!("Python, {method}: rounds"),
+                    "rounds",
+                    rounds as f64,
+                    "rounds",
                 );
             }
         }
-        Ok(out) => println!(
-            "\nPython rows skipped: python/bench_process.py failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => println!("\nPython rows skipped: python3 is not on PATH ({e})"),
+        Err(why) => println!("\nPython rows skipped: {why}"),
     }
+    record.finish();
 }

@@ -143,36 +143,53 @@ fn median(mut rate: impl FnMut() -> f64) -> f64 {
 
 /// Python's rates for 1 and 2 consumers, or why there are none.
 fn python(items: u64) -> Result<Vec<f64>, String> {
-    let text = common::python("python/bench_queue.py", items)?;
-    Ok(text
+    let text = common::python("python/bench_queue.py", &[items.to_string()])?;
+    let rates: Vec<f64> = text
         .lines()
         .filter_map(|line| line.split("items_per_s=").nth(1)?.trim().parse().ok())
-        .collect())
+        .collect();
+    if rates.len() == 2 {
+        Ok(rates)
+    } else {
+        Err(format!(
+            "python/bench_queue.py printed no two rates: {text}"
+        ))
+    }
 }
 
+const ITEMS: u64 = 1_000_000;
+
 fn main() {
-    // `cargo bench` passes `--bench`; a number sets the item count.
-    let items: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+    let mut record = common::Recorder::start("queue", ITEMS);
+    let items = common::count_arg(ITEMS);
     let python_items = (items / 10).max(10_000);
 
     let rows = [
         (
-            "JoinableQueue<u64>, 1 consumer",
+            "rate.joinable.1",
+            "`JoinableQueue<u64>`, 1 consumer",
             median(|| joinable(items, 1)),
         ),
         (
-            "JoinableQueue<u64>, 2 consumers",
+            "rate.joinable.2",
+            "`JoinableQueue<u64>`, 2 consumers",
             median(|| joinable(items, 2)),
         ),
-        ("RawQueue, 8-byte items, 1 consumer", median(|| raw(items))),
         (
-            "Queue<u64> (no task_done), 1 consumer",
+            "rate.raw",
+            "`RawQueue`, 8-byte items, 1 consumer",
+            median(|| raw(items)),
+        ),
+        (
+            "rate.plain",
+            "`Queue<u64>` (no `task_done`), 1 consumer",
             median(|| plain(items)),
         ),
-        ("pipe, 8-byte write/read per item", median(|| pipe(items))),
+        (
+            "rate.pipe",
+            "pipe, one write per item",
+            median(|| pipe(items)),
+        ),
     ];
     let python = python(python_items);
 
@@ -181,32 +198,69 @@ fn main() {
          (Python: one run of {python_items})"
     );
     println!("{:<44} {:>14}", "channel", "items/s");
-    for (name, rate) in &rows {
+    record.figure(
+        "size.rust",
+        "Rust: items per run (median of 5 runs)",
+        "size",
+        items as f64,
+        "items",
+    );
+    for (key, name, rate) in &rows {
         println!("{name:<44} {rate:>14.0}");
+        record.figure(key, name, "items/s", *rate, "items/s");
     }
     match &python {
         Ok(rates) => {
+            record.figure(
+                "size.python",
+                "Python: items in its one run",
+                "size",
+                python_items as f64,
+                "items",
+            );
             for (consumers, rate) in [1, 2].iter().zip(rates) {
                 let s = if *consumers == 1 { "" } else { "s" };
-                let name = format!("Python JoinableQueue, {consumers} consumer{s}");
+                let name = format!("Python `JoinableQueue`, {consumers} consumer{s}");
                 println!("{name:<44} {rate:>14.0}");
+                record.figure(
+                    &format!("rate.python.{consumers}"),
+                    &name,
+                    "items/s",
+                    *rate,
+                    "items/s",
+                );
             }
         }
         Err(why) => println!("Python JoinableQueue: skipped, {why}"),
     }
     println!();
-    let (one, raw) = (rows[0].1, rows[2].1);
+    let (one, raw) = (rows[0].2, rows[2].2);
     println!(
         "JoinableQueue / RawQueue: {:.2} (target: at least 0.5)",
         one / raw
     );
+    record.figure(
+        "ratio.raw",
+        "`JoinableQueue`, 1 consumer, against `RawQueue`",
+        "ratio",
+        one / raw,
+        "×",
+    );
     if let Ok(rates) = &python {
         for (consumers, rate) in [1, 2].iter().zip(rates) {
-            let ours = rows[consumers - 1].1;
+            let ours = rows[consumers - 1].2;
             println!(
                 "JoinableQueue / Python, {consumers} consumer(s): {:.1}x (target: at least 10x)",
                 ours / rate
             );
+            record.figure(
+                &format!("ratio.python.{consumers}"),
+                &format!("`JoinableQueue` against Python's, {consumers} consumer(s)"),
+                "ratio",
+                ours / rate,
+                "×",
+            );
         }
     }
+    record.finish();
 }

@@ -1,26 +1,28 @@
 //! Threads or processes? CPU scaling and memory per worker, in Rust and in
 //! Python, for chapter "Threads or processes?".
 //!
-//! Run with `cargo bench -p washup-tests --bench scaling` (add `-- 16000000`
-//! to change the number of dishes). Prints two tables:
+//! Run with `cargo bench -p washup-tests --bench scaling` (add `-- 400000`
+//! to change the number of dishes; such a run is printed, not recorded).
+//! Prints, and records in book/data/benchmarks.json:
 //!
 //! - CPU scaling: scrubbing a stack of dishes (the checksum of
-//!   `examples/threads-or-processes.rs`) with 1 thread, N threads, N
-//!   `washup::Process`es (sums sent back on a `washup::SimpleQueue`) and 2N
-//!   threads, N = the number of cores; median of 7 rounds (taking turns)
-//!   after a warm-up.
-//!   Every round's checksum must be the same, or the bench panics.
+//!   `examples/threads-or-processes.rs`: 16 rounds of splitmix64 per dish)
+//!   with 1 thread, N threads, N `washup::Process`es (sums sent back on a
+//!   `washup::SimpleQueue`) and 2N threads, N = the number of cores; median
+//!   of 21 rounds (taking turns) after a warm-up. Every round's checksum
+//!   must be the same, or the bench panics.
+//! - The same work in Python (python/bench_scaling.py: the same stack, the
+//!   same 16 rounds in 64-bit arithmetic) with 1 thread, 2 threads and 2
+//!   processes, median of 3 rounds: Python's checksum must be Rust's, or
+//!   the bench panics. The stack is small (400,000 dishes) because Python
+//!   takes seconds for each way of scrubbing it; Rust takes milliseconds.
 //! - Memory per worker: resident memory (VmRSS) that one more waiting
 //!   thread adds to the process, and what one waiting forked
 //!   `washup::Process` holds: its VmRSS (what `ps` shows, pages shared with
 //!   the parent included) and its private pages (from
-//!   `/proc/PID/smaps_rollup`). The parent holds the stack of dishes
-//!   (8 bytes a dish) when it forks.
-//!
-//! The Python rows (python/bench_scaling.py: the sum of
-//! python/threads_or_processes.py with 1 thread, 2 threads, 2 processes, and
-//! the memory of a waiting thread and process) run in the same invocation
-//! when `python3` is on PATH.
+//!   `/proc/PID/smaps_rollup`). The parent holds a stack of 8,000,000
+//!   dishes (8 bytes a dish) when it forks; Python's waiting thread and
+//!   processes (fork, spawn) next to them.
 
 mod common;
 
@@ -33,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use washup::{Process, SimpleQueue};
 
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 21;
 const WORKERS: usize = 16;
 
 /// The scrubbing of `examples/threads-or-processes.rs`, unchanged.
@@ -51,7 +53,7 @@ fn scrub(dish: u64, scrubs: u32) -> u64 {
 fn scrub_all(dishes: &[u64]) -> u64 {
     dishes
         .iter()
-        .fold(0, |sum, &dish| sum.wrapping_add(scrub(dish, 16)))
+        .fold(0, |sum, &dish| sum.wrapping_add(scrub(dish, SCRUBS)))
 }
 
 fn parts(len: usize, workers: usize) -> impl Iterator<Item = Range<usize>> {
@@ -191,8 +193,12 @@ fn process_memory() -> (u64, u64) {
     (rss[WORKERS / 2], private[WORKERS / 2])
 }
 
+/// Python's lines, for `dishes` dishes of `SCRUBS` scrubs each.
 fn python(dishes: u64) -> Result<String, String> {
-    common::python("python/bench_scaling.py", dishes)
+    common::python(
+        "python/bench_scaling.py",
+        &[dishes.to_string(), SCRUBS.to_string()],
+    )
 }
 
 /// The value of `key=` on the first line of `text` that starts with `start`.
@@ -207,20 +213,30 @@ fn field(text: &str, start: &str, key: &str) -> String {
         .to_string()
 }
 
+/// How many dishes both languages scrub: Python takes a few seconds for
+/// each way on our machine, Rust some milliseconds (long enough that a
+/// moment's wait for a core does not decide its speed-up).
+const DISHES: u64 = 400_000;
+/// How many times each dish is scrubbed, in both languages.
+const SCRUBS: u32 = 16;
+/// The stack the parent holds when it forks, for the memory table.
+const MEMORY_DISHES: u64 = 8_000_000;
+
 fn main() {
-    let dishes: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(8_000_000);
+    let mut record = common::Recorder::start("scaling", DISHES);
+    let dishes = common::count_arg(DISHES);
     let n = thread::available_parallelism().map_or(2, |n| n.get());
     let stack: Arc<Vec<u64>> = Arc::new((0..dishes).collect());
     let expected = scrub_all(&stack);
 
     let names = [
-        "1 thread".to_string(),
-        format!("{n} threads"),
-        format!("{n} processes (washup::Process)"),
-        format!("{} threads", 2 * n),
+        ("1_thread", "1 thread".to_string()),
+        ("threads", format!("{n} threads")),
+        ("processes", format!("{n} processes (`washup::Process`)")),
+        (
+            "more_threads",
+            format!("{} threads (more than cores)", 2 * n),
+        ),
     ];
     let times = medians(
         expected,
@@ -232,9 +248,9 @@ fn main() {
         ],
     );
     let one = times[0];
-    let rows: Vec<_> = names.into_iter().zip(times).collect();
     println!(
-        "CPU scaling: scrubbing {dishes} dishes, 16 scrubs each, {n} cores, median of {ROUNDS}"
+        "CPU scaling: scrubbing {dishes} dishes, {SCRUBS} scrubs each, {n} cores, median of {ROUNDS}; \
+         checksum {expected:#018x}"
     );
     println!();
     println!(
@@ -242,47 +258,115 @@ fn main() {
         "Rust", "median ms", "speed-up"
     );
     println!("|{:-<38}|{:-<12}|{:-<10}|", "", "", "");
-    for (what, time) in &rows {
+    for ((key, what), time) in names.iter().zip(&times) {
         let speedup = one.as_secs_f64() / time.as_secs_f64();
-        println!(
-            "| {what:<36} | {:>10.1} | {speedup:>7.2}x |",
-            time.as_secs_f64() * 1e3
+        let ms = time.as_secs_f64() * 1e3;
+        println!("| {what:<36} | {ms:>10.2} | {speedup:>7.2}x |");
+        record.figure(&format!("cpu.rust.{key}"), what, "median", ms, "ms");
+        record.figure(
+            &format!("cpu.rust.{key}.speedup"),
+            what,
+            "speed-up",
+            speedup,
+            "×",
         );
     }
+    record.figure(
+        "size.dishes",
+        "dishes on the stack, both languages",
+        "size",
+        dishes as f64,
+        "dishes",
+    );
+    record.figure(
+        "size.scrubs",
+        "scrubs per dish, both languages",
+        "size",
+        f64::from(SCRUBS),
+        "scrubs",
+    );
+    record.figure(
+        "size.rust_rounds",
+        "Rust: rounds (median of)",
+        "size",
+        ROUNDS as f64,
+        "rounds",
+    );
 
-    let thread_kib = thread_memory();
-    let (process_rss, process_private) = process_memory();
-    let python = python(dishes * 3 / 4);
-    if let Ok(text) = &python {
-        let dishes = field(text, "cpu ", "dishes");
-        println!();
-        println!(
-            "| {:<36} | {:>10} | {:>8} |",
-            format!("Python, {dishes} dishes"),
-            "median ms",
-            "speed-up"
-        );
-        println!("|{:-<38}|{:-<12}|{:-<10}|", "", "", "");
-        let one: f64 = field(text, "cpu way=1_thread", "median_s")
-            .parse()
-            .unwrap_or(f64::NAN);
-        for way in ["1_thread", "2_threads", "2_processes"] {
-            let s: f64 = field(text, &format!("cpu way={way} "), "median_s")
+    let python = python(dishes);
+    match &python {
+        Ok(text) => {
+            println!();
+            println!(
+                "| {:<36} | {:>10} | {:>8} |",
+                "Python", "median ms", "speed-up"
+            );
+            println!("|{:-<38}|{:-<12}|{:-<10}|", "", "", "");
+            let seconds = |way: &str| -> f64 {
+                field(text, &format!("cpu way={way} "), "median_s")
+                    .parse()
+                    .unwrap_or(f64::NAN)
+            };
+            let one = seconds("1_thread");
+            for (way, what) in [
+                ("1_thread", "1 thread"),
+                ("2_threads", "2 threads"),
+                ("2_processes", "2 processes"),
+            ] {
+                let line = format!("cpu way={way} ");
+                assert_eq!(
+                    field(text, &line, "dishes"),
+                    dishes.to_string(),
+                    "Python scrubbed another stack"
+                );
+                assert_eq!(
+                    field(text, &line, "checksum"),
+                    format!("{expected:#018x}"),
+                    "Python's checksum ({way}) is not Rust's: not the same work"
+                );
+                let s = seconds(way);
+                println!("| {what:<36} | {:>10.1} | {:>7.2}x |", s * 1e3, one / s);
+                record.figure(&format!("cpu.python.{way}"), what, "median", s * 1e3, "ms");
+                record.figure(
+                    &format!("cpu.python.{way}.speedup"),
+                    what,
+                    "speed-up",
+                    one / s,
+                    "×",
+                );
+            }
+            let rounds: f64 = field(text, "cpu way=1_thread ", "rounds")
                 .parse()
                 .unwrap_or(f64::NAN);
-            println!(
-                "| {:<36} | {:>10.1} | {:>7.2}x |",
-                way.replace('_', " "),
-                s * 1e3,
-                one / s
+            record.figure(
+                "size.python_rounds",
+                "Python: rounds (median of)",
+                "size",
+                rounds,
+                "rounds",
+            );
+            record.figure(
+                "cpu.times_faster",
+                "Rust 1 thread against Python 1 thread",
+                "times as fast",
+                one / times[0].as_secs_f64(),
+                "×",
             );
         }
+        Err(why) => println!("\nPython rows skipped: {why}"),
     }
 
+    // The memory table: the parent holds a bigger stack when it forks, to
+    // show that a forked child shares it rather than copying it.
+    drop(stack);
+    let big: Vec<u64> = std::hint::black_box((0..MEMORY_DISHES).collect());
+    let thread_kib = thread_memory();
+    let (process_rss, process_private) = process_memory();
+    let parent_mib = (big.len() * 8) as f64 / (1024.0 * 1024.0);
+    drop(std::hint::black_box(big));
     println!();
     println!(
-        "Memory per waiting worker ({WORKERS} workers; parent holds {} MiB of dishes)",
-        (dishes * 8) >> 20
+        "Memory per waiting worker ({WORKERS} workers; parent holds {parent_mib:.0} MiB of dishes)"
     );
     println!();
     println!(
@@ -298,25 +382,67 @@ fn main() {
         "| {:<36} | {process_rss:>10} | {process_private:>11} |",
         "Rust washup::Process (fork)"
     );
+    let what = "Rust `std::thread` (resident memory added)";
+    record.figure("memory.rust.thread", what, "resident", thread_kib, "KiB");
+    let what = "Rust `washup::Process` (fork)";
+    record.figure(
+        "memory.rust.process",
+        what,
+        "resident",
+        process_rss as f64,
+        "KiB",
+    );
+    record.figure(
+        "memory.rust.process.private",
+        what,
+        "its own",
+        process_private as f64,
+        "KiB",
+    );
+    record.figure(
+        "memory.parent",
+        "the parent's stack of dishes",
+        "size",
+        parent_mib,
+        "MiB",
+    );
     match &python {
         Ok(text) => {
-            let rss = field(text, "memory kind=thread ", "rss_kib");
+            let kib = |start: &str, key: &str| -> f64 {
+                field(text, start, key).parse().unwrap_or(f64::NAN)
+            };
+            let rss = kib("memory kind=thread ", "rss_kib");
             println!(
                 "| {:<36} | {rss:>10} | {:>11} |",
                 "Python threading.Thread (RSS added)", "-"
             );
+            let what = "Python `threading.Thread` (resident memory added)";
+            record.figure("memory.python.thread", what, "resident", rss, "KiB");
             for method in ["fork", "spawn"] {
                 let start = format!("memory kind=process_{method} ");
-                let (rss, private) = (
-                    field(text, &start, "rss_kib"),
-                    field(text, &start, "private_kib"),
-                );
+                let (rss, private) = (kib(&start, "rss_kib"), kib(&start, "private_kib"));
                 println!(
                     "| {:<36} | {rss:>10} | {private:>11} |",
                     format!("Python Process ({method})")
+                );
+                let what = format!("Python `Process` ({method})");
+                record.figure(
+                    &format!("memory.python.{method}"),
+                    &what,
+                    "resident",
+                    rss,
+                    "KiB",
+                );
+                record.figure(
+                    &format!("memory.python.{method}.private"),
+                    &what,
+                    "its own",
+                    private,
+                    "KiB",
                 );
             }
         }
         Err(why) => println!("\nPython rows skipped: {why}"),
     }
+    record.finish();
 }

@@ -104,7 +104,7 @@ fn spawn_join(rounds: usize, spawn_and_join: impl Fn()) -> (f64, f64) {
 
 /// Python's figures: queue items/s, and thread start+join (median, mean) µs.
 fn python(items: u64) -> Result<(f64, f64, f64), String> {
-    let text = common::python("python/bench_threads.py", items)?;
+    let text = common::python("python/bench_threads.py", &[items.to_string()])?;
 
     let field = |key: &str| -> Result<f64, String> {
         text.split_whitespace()
@@ -118,36 +118,43 @@ fn python(items: u64) -> Result<(f64, f64, f64), String> {
     ))
 }
 
+const ITEMS: u64 = 2_000_000;
+const SPAWNS: usize = 2000;
+
 fn main() {
-    // `cargo bench` passes `--bench`; a number sets the item count.
-    let items: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(2_000_000);
+    let mut record = common::Recorder::start("threads", ITEMS);
+    let items = common::count_arg(ITEMS);
     let python_items = (items / 10).max(10_000);
 
     let rows = [
         (
-            "crossbeam bounded(1024)",
+            "crossbeam_bounded",
+            "crossbeam `bounded(1024)`",
             rate(items, crossbeam(|| crossbeam_channel::bounded(1024))),
         ),
         (
-            "crossbeam unbounded",
+            "crossbeam_unbounded",
+            "crossbeam `unbounded`",
             rate(items, crossbeam(crossbeam_channel::unbounded)),
         ),
         (
-            "crossbeam bounded(0), zero-capacity",
+            "crossbeam_zero",
+            "crossbeam `bounded(0)`, zero-capacity",
             rate(items / 20, crossbeam(|| crossbeam_channel::bounded(0))),
         ),
-        ("std mpsc::channel (unbounded)", rate(items, std_channel)),
         (
-            "std mpsc::sync_channel(1024)",
+            "std_channel",
+            "std `mpsc::channel` (unbounded)",
+            rate(items, std_channel),
+        ),
+        (
+            "std_sync_channel",
+            "std `mpsc::sync_channel(1024)`",
             rate(items, std_sync_channel),
         ),
     ];
-    let spawns = 2000;
-    let std_spawn = spawn_join(spawns, || thread::spawn(|| {}).join().expect("join"));
-    let ours = spawn_join(spawns, || {
+    let std_spawn = spawn_join(SPAWNS, || thread::spawn(|| {}).join().expect("join"));
+    let ours = spawn_join(SPAWNS, || {
         washup::thread::spawn(|| {})
             .expect("spawn")
             .join()
@@ -160,31 +167,58 @@ fn main() {
         items / 20
     );
     println!("{:<44} {:>14}", "channel", "items/s");
-    for (name, rate) in &rows {
+    for (key, name, rate) in &rows {
         println!("{name:<44} {rate:>14.0}");
+        record.figure(&format!("rate.{key}"), name, "items/s", *rate, "items/s");
     }
     match &python {
-        Ok((rate, _, _)) => println!("{:<44} {rate:>14.0}", "Python queue.Queue, 2 threads"),
+        Ok((rate, _, _)) => {
+            let name = "Python `queue.Queue`, 2 threads";
+            println!("{name:<44} {rate:>14.0}");
+            record.figure("rate.python", name, "items/s", *rate, "items/s");
+        }
         Err(why) => println!("Python queue.Queue: skipped, {why}"),
     }
+    record.figure(
+        "size.rust",
+        "Rust: items per run (zero-capacity: a twentieth)",
+        "size",
+        items as f64,
+        "items",
+    );
+    if python.is_ok() {
+        record.figure(
+            "size.python",
+            "Python: items per run",
+            "size",
+            python_items as f64,
+            "items",
+        );
+    }
     println!();
-    println!("start + join of an empty thread ({spawns} times)");
+    println!("start + join of an empty thread ({SPAWNS} times)");
     println!("{:<44} {:>10} {:>10}", "", "median µs", "mean µs");
-    println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "std::thread::spawn + join", std_spawn.0, std_spawn.1
-    );
-    println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "washup::thread::spawn + join", ours.0, ours.1
-    );
+    let mut spawned = |key: &str, what: &str, (median, mean): (f64, f64)| {
+        println!("{what:<44} {median:>10.1} {mean:>10.1}");
+        record.figure(&format!("spawn.{key}.median"), what, "median", median, "µs");
+        record.figure(&format!("spawn.{key}.mean"), what, "mean", mean, "µs");
+    };
+    spawned("std", "`std::thread::spawn` + `join`", std_spawn);
+    spawned("washup", "`washup::thread::spawn` + `join`", ours);
     match &python {
-        Ok((_, median, mean)) => {
-            println!(
-                "{:<44} {median:>10.1} {mean:>10.1}",
-                "Python threading.Thread start + join"
-            )
-        }
+        Ok((_, median, mean)) => spawned(
+            "python",
+            "Python `threading.Thread` start + `join`",
+            (*median, *mean),
+        ),
         Err(why) => println!("Python threading.Thread: skipped, {why}"),
     }
+    record.figure(
+        "size.spawns",
+        "start + join: rounds",
+        "size",
+        SPAWNS as f64,
+        "rounds",
+    );
+    record.finish();
 }
