@@ -8,7 +8,6 @@
 //! Run it with `cargo run --example thread-io`, or try
 //! `cargo run --example thread-io -- --neighbours 50 --wait-ms 500 --skip-one-by-one`.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -28,36 +27,12 @@ struct Args {
     skip_one_by_one: bool,
 }
 
-/// The neighbour's program (Perl, one process): go on only if our parent
-/// is still process `$ARGV[3]` (we may have been orphaned before the
-/// parent-death signal was armed), wait `$ARGV[1]` seconds, then print
-/// `$ARGV[0] $ARGV[2]`.
-const WAIT_AND_ANSWER: &str = r#"getppid() == $ARGV[3] or exit 1;
-select(undef, undef, undef, $ARGV[1]); print "$ARGV[0] $ARGV[2]\n""#;
-
 // ANCHOR: ask
 /// Asks neighbour `n` for a towel and waits for the answer on a pipe.
 fn ask(n: u32, wait: Duration) -> std::io::Result<String> {
-    let seconds = format!("{:.3}", wait.as_secs_f64());
-    // One process that answers after `seconds`. `setpriv --pdeathsig KILL`
-    // asks the kernel to kill it if we die first; it checks that we had
-    // not died already (see WAIT_AND_ANSWER).
-    let me = std::process::id().to_string();
-    let answer = Command::new("setpriv")
-        .args([
-            "--pdeathsig",
-            "KILL",
-            "perl",
-            "-e",
-            WAIT_AND_ANSWER,
-            "towel",
-        ])
-        .args([seconds, n.to_string(), me])
-        .output()?; // blocks until the answer (and the child's exit) arrive
-    Ok(format!(
-        "neighbour {n} lends {}",
-        String::from_utf8_lossy(&answer.stdout).trim()
-    ))
+    // Another process answers after `wait`; this thread blocks, using no CPU.
+    let towel = washup::neighbour::answer_after(wait, &format!("towel {n}"))?;
+    Ok(format!("neighbour {n} lends {towel}"))
 }
 // ANCHOR_END: ask
 

@@ -12,7 +12,6 @@
 use std::error::Error;
 use std::io;
 use std::ops::Range;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -113,36 +112,14 @@ fn with_processes(
 }
 // ANCHOR_END: processes
 
-/// The server's program (Perl, one process): go on only if our parent
-/// is still process `$ARGV[3]` (we may have been orphaned before the
-/// parent-death signal was armed), wait `$ARGV[1]` seconds, then print
-/// `$ARGV[0] $ARGV[2]`.
-const WAIT_AND_ANSWER: &str = r#"getppid() == $ARGV[3] or exit 1;
-select(undef, undef, undef, $ARGV[1]); print "$ARGV[0] $ARGV[2]\n""#;
-
 // ANCHOR: wait
 /// Asks a child process for answer `n` and waits for it on a pipe; 1 if the
 /// right answer came.
 fn wait_for(n: u32, wait: Duration) -> io::Result<u32> {
-    let seconds = format!("{:.3}", wait.as_secs_f64());
-    // One process that answers after `seconds`. `setpriv --pdeathsig KILL`
-    // asks the kernel to kill it if we die first; it checks that we had
-    // not died already (see WAIT_AND_ANSWER).
-    let me = std::process::id().to_string();
-    let out = Command::new("setpriv")
-        .args([
-            "--pdeathsig",
-            "KILL",
-            "perl",
-            "-e",
-            WAIT_AND_ANSWER,
-            "answer",
-        ])
-        .args([seconds, n.to_string(), me])
-        .output()?; // this thread blocks here, using no CPU
-    Ok(u32::from(
-        String::from_utf8_lossy(&out.stdout).trim() == format!("answer {n}"),
-    ))
+    let asked = format!("answer {n}");
+    // This thread blocks here, using no CPU, until the answer comes.
+    let answer = washup::neighbour::answer_after(wait, &asked)?;
+    Ok(u32::from(answer == asked))
 }
 // ANCHOR_END: wait
 
