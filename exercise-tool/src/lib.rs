@@ -916,20 +916,30 @@ fn judge(status: ExitStatus, verdict: &[u8], stdout: &str, stderr: &str) -> Outc
         ));
     }
     use std::os::unix::process::ExitStatusExt as _;
-    Outcome::Failed(Failure::EndedEarly(
-        match (status.code(), status.signal()) {
-            (Some(0), _) => "the test process exited with status 0 before the check was over \
-                         (does your code call std::process::exit?)"
-                .to_string(),
-            (Some(code), _) => format!("the test process exited with status {code}"),
-            (None, Some(9)) => "the test process was killed (signal 9): a limit on memory, \
-                            processes or CPU time?"
-                .to_string(),
-            (None, Some(24)) => "the test process used up its CPU time (signal 24)".to_string(),
-            (None, Some(signal)) => format!("the test process was killed by signal {signal}"),
-            (None, None) => "the test process ended".to_string(),
-        },
-    ))
+    // bubblewrap's first process reports a command killed by signal N as
+    // exit status 128 + N.
+    let signal = status.signal().or_else(|| {
+        status
+            .code()
+            .filter(|c| (129..160).contains(c))
+            .map(|c| c - 128)
+    });
+    let how = match (status.code(), signal) {
+        (_, Some(9)) => "the test process was killed (signal 9): a limit on memory, \
+                         processes or CPU time?"
+            .to_string(),
+        (_, Some(24)) => "the test process used up its CPU time (signal 24)".to_string(),
+        (_, Some(25)) => {
+            "the test process wrote a file past the size limit (signal 25)".to_string()
+        }
+        (_, Some(signal)) => format!("the test process was killed by signal {signal}"),
+        (Some(0), None) => "the test process exited with status 0 before the check was over \
+                            (does your code call std::process::exit?)"
+            .to_string(),
+        (Some(code), None) => format!("the test process exited with status {code}"),
+        (None, None) => "the test process ended".to_string(),
+    };
+    Outcome::Failed(Failure::EndedEarly(how))
 }
 
 /// The panic message of a failed test, from libtest's output: printable
