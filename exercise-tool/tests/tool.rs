@@ -12,24 +12,14 @@ use std::process::{Command, Output};
 
 use std::io::Write as _;
 
-use washup_exercises::output::write_csv;
 use washup_exercises::{
-    Check, CheckResult, Exercise, Failure, Isolation, Outcome, Repo, Report, grade,
-    missing_programs, save_report, student_copy, verify,
+    Check, CheckResult, Exercise, Failure, Isolation, Outcome, Repo, Report, missing_programs,
+    save_report, student_copy, verify,
 };
 
 /// The sandbox every check runs in (bubblewrap must be installed).
 fn sandbox() -> Isolation {
     Isolation::find(false).expect("bubblewrap makes sandboxes here")
-}
-
-/// Grades a folder, one hand-in at a time.
-fn grade_all(
-    repo: &Repo,
-    exercise: &Exercise,
-    submissions: &Path,
-) -> std::collections::BTreeMap<String, Report> {
-    grade(repo, exercise, submissions, &sandbox(), 2, &mut |_, _| {}).expect("grading runs")
 }
 
 fn scratch(tag: &str) -> PathBuf {
@@ -146,6 +136,7 @@ fn verify_names_each_check_the_starter_passes() {
         files: vec!["src/lib.rs".into()],
         needs: Vec::new(),
         requires: Vec::new(),
+        refuse: Vec::new(),
         seconds_per_check: 20,
         checks: vec![check("adds_zero"), check("adds"), check("adds_to_zero")],
     };
