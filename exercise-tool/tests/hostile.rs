@@ -197,12 +197,13 @@ fn a_class_with_hostile_hand_ins_is_graded_fairly() {
     assert_eq!(scores["honest-scope"], 6, "{text}");
     assert_eq!(scores["dee-partly-wrong"], 5, "{text}");
     assert_eq!(scores["mpsc-no-join"], 5, "{text}");
+    assert_eq!(scores["drop-then-send"], 5, "{text}");
     for zero in ["bob-starter", "cy-does-not-compile", "eve-empty"] {
         assert_eq!(scores[zero], 0, "{zero}: {text}");
     }
     for name in hostile
         .iter()
-        .filter(|h| !["honest-scope", "mpsc-no-join"].contains(&h.as_str()))
+        .filter(|h| !["honest-scope", "mpsc-no-join", "drop-then-send"].contains(&h.as_str()))
     {
         assert_eq!(scores[name.as_str()], 0, "{name}: {text}");
     }
