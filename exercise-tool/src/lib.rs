@@ -494,7 +494,7 @@ impl Repo {
         // stay the student's.
         let lib = build.join("src/lib.rs");
         let source = fs::read_to_string(&lib)?;
-        fs::write(&lib, format!("#![forbid(unsafe_code)] {source}"))?;
+        fs::write(&lib, format!("{FORBID}{source}"))?;
         fs::copy(exercise.dir.join("checks.rs"), build.join("checks.rs"))
             .context("copy the official checks")?;
         // Helpers shared by every exercise's checks (`mod support;`).
@@ -780,15 +780,48 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first few `error` blocks of the compiler's output.
+/// What the tool puts before the first line of a hand-in's `src/lib.rs`.
+const FORBID: &str = "#![forbid(unsafe_code)] ";
+
+/// The first few `error` blocks of the compiler's output, as the student's
+/// own file would give them (without [`FORBID`] on line 1).
 fn first_errors(compiler: &str) -> String {
-    let lines: Vec<&str> = compiler
+    let shift = FORBID.len();
+    let mut after_forbid = false;
+    let lines: Vec<String> = compiler
         .lines()
         .skip_while(|l| !l.starts_with("error"))
         .take(25)
+        .map(|line| {
+            if let Some(at) = line.find(FORBID) {
+                after_forbid = true;
+                return format!("{}{}", &line[..at], &line[at + shift..]);
+            }
+            // The markers under that line, and the column of line 1.
+            let gutter = line.find("| ");
+            if after_forbid
+                && let Some(g) = gutter
+                && line[..g].trim().is_empty()
+                && line.len() > g + 2 + shift
+                && line[g + 2..g + 2 + shift].trim().is_empty()
+            {
+                return format!("{}{}", &line[..g + 2], &line[g + 2 + shift..]);
+            }
+            after_forbid = false;
+            if let Some(rest) = line.trim_start().strip_prefix("--> src/lib.rs:1:")
+                && let Ok(column) = rest.parse::<usize>()
+            {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                return format!(
+                    "{indent}--> src/lib.rs:1:{}",
+                    column.saturating_sub(shift).max(1)
+                );
+            }
+            line.to_string()
+        })
         .collect();
     if lines.is_empty() {
-        compiler.trim().to_string()
+        compiler.trim().replace(FORBID, "")
     } else {
         lines.join("\n")
     }
