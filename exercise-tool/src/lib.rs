@@ -618,21 +618,36 @@ impl Repo {
         let cargo = toolchain_cargo()?;
         let target = self.exercises_target();
         fs::create_dir_all(&target)?;
-        let output = isolation
+        let mut child = isolation
             .build_command(&cargo, build, &target, &self.build_sources(exercise))
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .context("run cargo")?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let stdout = read_capped(child.stdout.take().context("stdout")?, BUILD_OUTPUT_KEPT);
+        let stderr = read_capped(child.stderr.take().context("stderr")?, BUILD_OUTPUT_KEPT);
+        // Compiling runs no student code, but the compiler can be kept
+        // busy (a constant evaluated forever, macros that explode).
+        let Some(status) = child.wait_timeout(BUILD_LIMIT)? else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(Err(format!(
+                "error: the build did not finish within {} s",
+                BUILD_LIMIT.as_secs()
+            )));
+        };
+        let stdout = stdout.collect(Duration::from_secs(2));
+        let stderr = stderr.collect(Duration::from_secs(2));
+        if !status.success() {
             // The hand-in's package (the checks, built with it, compile
             // with the solution: `verify` proves it).
             if stderr.contains(&format!("could not compile `{package}`")) {
                 return Ok(Err(stderr));
             }
-            bail!("the build failed ({}): {stderr}", output.status);
+            bail!("the build failed ({status}): {stderr}");
         }
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
+        for line in stdout.lines() {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
@@ -827,6 +842,13 @@ fn first_errors(compiler: &str) -> String {
     }
 }
 
+/// The most of a build's output kept (cargo's messages, the compiler's).
+const BUILD_OUTPUT_KEPT: usize = 16 << 20;
+
+/// How long a build may take: the first one of an exercise compiles the
+/// libraries too (the Redis client takes over a minute on 2 busy cores).
+const BUILD_LIMIT: Duration = Duration::from_secs(600);
+
 /// The most of a check's output kept (for the failure's message); the rest
 /// is read and dropped, so a chatty check never blocks on a full pipe.
 const OUTPUT_KEPT: usize = 64 << 10;
@@ -868,8 +890,8 @@ fn run_check(
         .context("start the check's sandbox")?;
     drop(theirs);
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).context("pid")?);
-    let stdout = read_capped(child.stdout.take().context("stdout")?);
-    let stderr = read_capped(child.stderr.take().context("stderr")?);
+    let stdout = read_capped(child.stdout.take().context("stdout")?, OUTPUT_KEPT);
+    let stderr = read_capped(child.stderr.take().context("stderr")?, OUTPUT_KEPT);
     let status = child.wait_timeout(limit)?;
     if !isolation.is_sandboxed() {
         // Unsandboxed, what the check started is in its process group.
@@ -912,7 +934,7 @@ impl Capped {
     }
 }
 
-fn read_capped(mut pipe: impl std::io::Read + Send + 'static) -> Capped {
+fn read_capped(mut pipe: impl std::io::Read + Send + 'static, cap: usize) -> Capped {
     let text = Arc::new(Mutex::new(Vec::new()));
     let (tx, done) = mpsc::channel();
     let keep = Arc::clone(&text);
@@ -923,7 +945,7 @@ fn read_capped(mut pipe: impl std::io::Read + Send + 'static) -> Capped {
                 break;
             }
             if let Ok(mut kept) = keep.lock() {
-                let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                let room = cap.saturating_sub(kept.len());
                 kept.extend_from_slice(&buffer[..n.min(room)]);
             }
         }
