@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 /// the test process as descriptor `WASHUP_VERDICT_FD`, taken before `main`.
 static VERDICT: OnceLock<UnixStream> = OnceLock::new();
 
+/// Whether the check runs in a sandbox of its own, where the only other
+/// process is the sandbox's first one (pid 1): `WASHUP_SANDBOXED`.
+static SANDBOXED: OnceLock<bool> = OnceLock::new();
+
 /// Runs before `main` (and so before libtest and before any student code:
 /// a hand-in cannot run code of its own before `main`, as the grader
 /// builds it with `#![forbid(unsafe_code)]`, which forbids
@@ -35,9 +39,13 @@ extern "C" fn take_the_verdict_channel() {
     else {
         return;
     };
+    let _ = SANDBOXED.set(std::env::var_os("WASHUP_SANDBOXED").is_some());
     // SAFETY: this runs before main, on the only thread there is, so no
     // other thread reads the environment meanwhile.
-    unsafe { std::env::remove_var("WASHUP_VERDICT_FD") };
+    unsafe {
+        std::env::remove_var("WASHUP_VERDICT_FD");
+        std::env::remove_var("WASHUP_SANDBOXED");
+    }
     // SAFETY: prctl and fcntl change only this process's dumpable flag and
     // the descriptor's flags; the grader passed `fd` open, as a socket
     // this process owns from now on, and nothing else uses it.
@@ -56,7 +64,9 @@ extern "C" fn take_the_verdict_channel() {
 /// a word, and so does nothing at all when the process ends early
 /// (`exit`, a crash, a kill): destructors do not run then. Only this
 /// verdict makes a check pass: whatever the process prints, and its exit
-/// status, cannot.
+/// status, cannot. In a sandbox, a check whose code left a process running
+/// (once everything else the check held was dropped: the guard is its
+/// first local, so it is dropped last) fails, naming the process.
 pub struct Verdict(());
 
 impl Verdict {
@@ -75,6 +85,19 @@ impl Drop for Verdict {
         if std::thread::panicking() {
             return;
         }
+        if SANDBOXED.get() == Some(&true) {
+            let mut left = Vec::new();
+            wait_until(Duration::from_secs(2), || {
+                left = processes_left();
+                left.is_empty()
+            });
+            assert!(
+                left.is_empty(),
+                "still running after the check: {} (every process your code starts must end \
+                 before it returns)",
+                left.join(", ")
+            );
+        }
         if let Some(mut channel) = VERDICT.get() {
             let _ = channel.write_all(b"passed\n");
         }
@@ -88,6 +111,37 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "a panic".to_string())
+}
+
+/// The processes other than this one and the sandbox's first one (pid
+/// 1) that still run (zombies are over), as "pid (command line)".
+fn processes_left() -> Vec<String> {
+    let me = std::process::id();
+    let mut left = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return left;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if pid == 1 || pid == me {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue; // it ended meanwhile
+        };
+        let state = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next());
+        if matches!(state, Some("Z" | "X")) {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        left.push(format!("{pid} ({})", cmdline.trim()));
+    }
+    left
 }
 
 /// The pids of this process's children, zombies included, from /proc.

@@ -494,7 +494,7 @@ impl Repo {
         // stay the student's.
         let lib = build.join("src/lib.rs");
         let source = fs::read_to_string(&lib)?;
-        fs::write(&lib, format!("#![forbid(unsafe_code)] {source}"))?;
+        fs::write(&lib, format!("{FORBID}{source}"))?;
         fs::copy(exercise.dir.join("checks.rs"), build.join("checks.rs"))
             .context("copy the official checks")?;
         // Helpers shared by every exercise's checks (`mod support;`).
@@ -618,21 +618,36 @@ impl Repo {
         let cargo = toolchain_cargo()?;
         let target = self.exercises_target();
         fs::create_dir_all(&target)?;
-        let output = isolation
+        let mut child = isolation
             .build_command(&cargo, build, &target, &self.build_sources(exercise))
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .context("run cargo")?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let stdout = read_capped(child.stdout.take().context("stdout")?, BUILD_OUTPUT_KEPT);
+        let stderr = read_capped(child.stderr.take().context("stderr")?, BUILD_OUTPUT_KEPT);
+        // Compiling runs no student code, but the compiler can be kept
+        // busy (a constant evaluated forever, macros that explode).
+        let Some(status) = child.wait_timeout(BUILD_LIMIT)? else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(Err(format!(
+                "error: the build did not finish within {} s",
+                BUILD_LIMIT.as_secs()
+            )));
+        };
+        let stdout = stdout.collect(Duration::from_secs(2));
+        let stderr = stderr.collect(Duration::from_secs(2));
+        if !status.success() {
             // The hand-in's package (the checks, built with it, compile
             // with the solution: `verify` proves it).
             if stderr.contains(&format!("could not compile `{package}`")) {
                 return Ok(Err(stderr));
             }
-            bail!("the build failed ({}): {stderr}", output.status);
+            bail!("the build failed ({status}): {stderr}");
         }
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
+        for line in stdout.lines() {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
@@ -780,19 +795,59 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first few `error` blocks of the compiler's output.
+/// What the tool puts before the first line of a hand-in's `src/lib.rs`.
+const FORBID: &str = "#![forbid(unsafe_code)] ";
+
+/// The first few `error` blocks of the compiler's output, as the student's
+/// own file would give them (without [`FORBID`] on line 1).
 fn first_errors(compiler: &str) -> String {
-    let lines: Vec<&str> = compiler
+    let shift = FORBID.len();
+    let mut after_forbid = false;
+    let lines: Vec<String> = compiler
         .lines()
         .skip_while(|l| !l.starts_with("error"))
         .take(25)
+        .map(|line| {
+            if let Some(at) = line.find(FORBID) {
+                after_forbid = true;
+                return format!("{}{}", &line[..at], &line[at + shift..]);
+            }
+            // The markers under that line, and the column of line 1.
+            let gutter = line.find("| ");
+            if after_forbid
+                && let Some(g) = gutter
+                && line[..g].trim().is_empty()
+                && line.len() > g + 2 + shift
+                && line[g + 2..g + 2 + shift].trim().is_empty()
+            {
+                return format!("{}{}", &line[..g + 2], &line[g + 2 + shift..]);
+            }
+            after_forbid = false;
+            if let Some(rest) = line.trim_start().strip_prefix("--> src/lib.rs:1:")
+                && let Ok(column) = rest.parse::<usize>()
+            {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                return format!(
+                    "{indent}--> src/lib.rs:1:{}",
+                    column.saturating_sub(shift).max(1)
+                );
+            }
+            line.to_string()
+        })
         .collect();
     if lines.is_empty() {
-        compiler.trim().to_string()
+        compiler.trim().replace(FORBID, "")
     } else {
         lines.join("\n")
     }
 }
+
+/// The most of a build's output kept (cargo's messages, the compiler's).
+const BUILD_OUTPUT_KEPT: usize = 16 << 20;
+
+/// How long a build may take: the first one of an exercise compiles the
+/// libraries too (the Redis client takes over a minute on 2 busy cores).
+const BUILD_LIMIT: Duration = Duration::from_secs(600);
 
 /// The most of a check's output kept (for the failure's message); the rest
 /// is read and dropped, so a chatty check never blocks on a full pipe.
@@ -835,8 +890,8 @@ fn run_check(
         .context("start the check's sandbox")?;
     drop(theirs);
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).context("pid")?);
-    let stdout = read_capped(child.stdout.take().context("stdout")?);
-    let stderr = read_capped(child.stderr.take().context("stderr")?);
+    let stdout = read_capped(child.stdout.take().context("stdout")?, OUTPUT_KEPT);
+    let stderr = read_capped(child.stderr.take().context("stderr")?, OUTPUT_KEPT);
     let status = child.wait_timeout(limit)?;
     if !isolation.is_sandboxed() {
         // Unsandboxed, what the check started is in its process group.
@@ -879,7 +934,7 @@ impl Capped {
     }
 }
 
-fn read_capped(mut pipe: impl std::io::Read + Send + 'static) -> Capped {
+fn read_capped(mut pipe: impl std::io::Read + Send + 'static, cap: usize) -> Capped {
     let text = Arc::new(Mutex::new(Vec::new()));
     let (tx, done) = mpsc::channel();
     let keep = Arc::clone(&text);
@@ -890,7 +945,7 @@ fn read_capped(mut pipe: impl std::io::Read + Send + 'static) -> Capped {
                 break;
             }
             if let Ok(mut kept) = keep.lock() {
-                let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                let room = cap.saturating_sub(kept.len());
                 kept.extend_from_slice(&buffer[..n.min(room)]);
             }
         }
@@ -916,20 +971,30 @@ fn judge(status: ExitStatus, verdict: &[u8], stdout: &str, stderr: &str) -> Outc
         ));
     }
     use std::os::unix::process::ExitStatusExt as _;
-    Outcome::Failed(Failure::EndedEarly(
-        match (status.code(), status.signal()) {
-            (Some(0), _) => "the test process exited with status 0 before the check was over \
-                         (does your code call std::process::exit?)"
-                .to_string(),
-            (Some(code), _) => format!("the test process exited with status {code}"),
-            (None, Some(9)) => "the test process was killed (signal 9): a limit on memory, \
-                            processes or CPU time?"
-                .to_string(),
-            (None, Some(24)) => "the test process used up its CPU time (signal 24)".to_string(),
-            (None, Some(signal)) => format!("the test process was killed by signal {signal}"),
-            (None, None) => "the test process ended".to_string(),
-        },
-    ))
+    // bubblewrap's first process reports a command killed by signal N as
+    // exit status 128 + N.
+    let signal = status.signal().or_else(|| {
+        status
+            .code()
+            .filter(|c| (129..160).contains(c))
+            .map(|c| c - 128)
+    });
+    let how = match (status.code(), signal) {
+        (_, Some(9)) => "the test process was killed (signal 9): a limit on memory, \
+                         processes or CPU time?"
+            .to_string(),
+        (_, Some(24)) => "the test process used up its CPU time (signal 24)".to_string(),
+        (_, Some(25)) => {
+            "the test process wrote a file past the size limit (signal 25)".to_string()
+        }
+        (_, Some(signal)) => format!("the test process was killed by signal {signal}"),
+        (Some(0), None) => "the test process exited with status 0 before the check was over \
+                            (does your code call std::process::exit?)"
+            .to_string(),
+        (Some(code), None) => format!("the test process exited with status {code}"),
+        (None, None) => "the test process ended".to_string(),
+    };
+    Outcome::Failed(Failure::EndedEarly(how))
 }
 
 /// The panic message of a failed test, from libtest's output: printable

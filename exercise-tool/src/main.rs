@@ -91,6 +91,15 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: restoring the default action of SIGPIPE before any thread
+    // starts: output piped into `head` ends the tool quietly, as it does
+    // any command-line program, instead of a panic.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

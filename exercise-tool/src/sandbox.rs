@@ -267,6 +267,9 @@ impl Isolation {
                 for (key, value) in &env {
                     command.args(["--setenv", key, value]);
                 }
+                // The check's harness then fails a check that leaves a
+                // process behind in the sandbox.
+                command.args(["--setenv", "WASHUP_SANDBOXED", "1"]);
                 command.arg("--");
                 if binary == Path::new("/usr/bin/true") {
                     command.arg(binary);

@@ -45,6 +45,9 @@ pub fn refusal(file: &str, source: &str, extra: &[Refusal]) -> Option<String> {
                 ))
             }
             "asm" | "global_asm" | "naked_asm" => Some(format!("`{ident}!` (assembly)")),
+            "long_running_const_eval" | "recursion_limit" | "type_length_limit" => Some(format!(
+                "`{ident}` (the compiler's limits on compile-time work stay as they are)"
+            )),
             "stdout" | "stderr" | "Stdout" | "Stderr" | "StdoutLock" | "StderrLock" => {
                 Some(format!(
                     "`{ident}` (writing past the checks' capture of the output; use println!, \

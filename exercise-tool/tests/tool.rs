@@ -1,8 +1,7 @@
-//! The exercise tool, end to end: the CI proof over every exercise, bulk
-//! grading into CSV (including work that does not compile, work that hangs
-//! and work that quits early to look like a pass), the student copy without
-//! solutions, and the commands students type (`list`, `start`, `check`)
-//! with their exit statuses.
+//! The exercise tool, end to end: the CI proof over every exercise, the
+//! student copy without solutions, and the commands students type (`list`,
+//! `start`, `check`, `hint`) with their exit statuses. Grading a class,
+//! hostile hand-ins included, is `tests/hostile.rs`.
 //!
 //! In a student copy (no `solution/` folders) the tests that need the
 //! solutions say SKIPPED; everything else still runs.
@@ -13,24 +12,14 @@ use std::process::{Command, Output};
 
 use std::io::Write as _;
 
-use washup_exercises::output::write_csv;
 use washup_exercises::{
-    Check, CheckResult, Exercise, Failure, Isolation, Outcome, Repo, Report, grade,
-    missing_programs, save_report, student_copy, verify,
+    Check, CheckResult, Exercise, Failure, Isolation, Outcome, Repo, Report, missing_programs,
+    save_report, student_copy, verify,
 };
 
 /// The sandbox every check runs in (bubblewrap must be installed).
 fn sandbox() -> Isolation {
     Isolation::find(false).expect("bubblewrap makes sandboxes here")
-}
-
-/// Grades a folder, one hand-in at a time.
-fn grade_all(
-    repo: &Repo,
-    exercise: &Exercise,
-    submissions: &Path,
-) -> std::collections::BTreeMap<String, Report> {
-    grade(repo, exercise, submissions, &sandbox(), 2, &mut |_, _| {}).expect("grading runs")
 }
 
 fn scratch(tag: &str) -> PathBuf {
@@ -147,6 +136,7 @@ fn verify_names_each_check_the_starter_passes() {
         files: vec!["src/lib.rs".into()],
         needs: Vec::new(),
         requires: Vec::new(),
+        refuse: Vec::new(),
         seconds_per_check: 20,
         checks: vec![check("adds_zero"), check("adds"), check("adds_to_zero")],
     };
@@ -156,81 +146,6 @@ fn verify_names_each_check_the_starter_passes() {
         ["toy: the starter passes `adds_zero` (a starter must fail every check)"],
     );
     let _ = fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn grading_a_folder_gives_a_csv_of_scores() {
-    let repo = Repo::default();
-    let exercise = repo.exercise("stop-the-dryers").expect("exercise");
-    if !solutions_or_skip(&repo, "grading_a_folder_gives_a_csv_of_scores") {
-        return;
-    }
-    let submissions = scratch("grade");
-    let hand_in = |student: &str, code: &str| {
-        let src = submissions.join(student).join("src");
-        fs::create_dir_all(&src).expect("src");
-        fs::write(src.join("lib.rs"), code).expect("lib.rs");
-    };
-    let solution = fs::read_to_string(exercise.dir.join("solution/src/lib.rs")).expect("solution");
-    let starter = fs::read_to_string(exercise.dir.join("starter/src/lib.rs")).expect("starter");
-    hand_in("ada", &solution);
-    hand_in("bob", &starter);
-    hand_in(
-        "cy",
-        "pub fn dry_all(dishes: &[&str], dryers: usize) -> Vec<Vec<String>> { dishes }",
-    );
-    // Forgets to close the rack when there is nothing to wash: hangs then.
-    hand_in(
-        "dee",
-        &solution.replace(
-            "    drop(rack); // close the rack",
-            "    if dishes.is_empty() { loop { std::thread::park(); } }\n    drop(rack); // close the rack",
-        ),
-    );
-    fs::create_dir_all(submissions.join("eve")).expect("empty hand-in");
-
-    let rows = grade_all(&repo, &exercise, &submissions);
-    let score = |s: &str| (rows[s].passed(), rows[s].total());
-    assert_eq!(score("ada"), (6, 6));
-    assert_eq!(score("bob"), (0, 6));
-    assert_eq!(score("cy"), (0, 6));
-    assert!(
-        matches!(
-            &rows["cy"].results[0].outcome,
-            Outcome::Failed(Failure::DoesNotCompile(_))
-        ),
-        "{:?}",
-        rows["cy"]
-    );
-    assert_eq!(score("dee"), (5, 6), "only the empty-stack check hangs");
-    let hung = rows["dee"]
-        .results
-        .iter()
-        .find(|r| r.test == "it_returns_when_the_washer_is_done")
-        .expect("that check");
-    assert_eq!(
-        hung.outcome,
-        Outcome::Failed(Failure::TimedOut(10)),
-        "{hung:?}"
-    );
-    assert_eq!(score("eve"), (0, 6));
-
-    let mut csv = Vec::new();
-    write_csv(&mut csv, &exercise, &rows).expect("csv");
-    let csv = String::from_utf8(csv).expect("utf-8");
-    let lines: Vec<&str> = csv.lines().collect();
-    assert!(
-        lines[0].starts_with("student,every_dish_is_dried_exactly_once,"),
-        "{csv}"
-    );
-    assert!(
-        lines[0].ends_with(",score,maximum,percent,sandboxed,notes"),
-        "{csv}"
-    );
-    assert_eq!(lines[1], "ada,1,1,1,1,1,1,6,6,100,yes,");
-    assert!(lines[4].starts_with("dee,1,1,1,0,1,1,5,6,83,yes,it_returns_when_the_washer_is_done: did not finish within 10 s"), "{csv}");
-    assert_eq!(lines.len(), 6);
-    let _ = fs::remove_dir_all(&submissions);
 }
 
 /// The copy handed to students: starters and checks, no solutions, no
@@ -316,87 +231,6 @@ fn the_student_copy_has_starters_and_checks_but_no_solutions() {
         "{error:#}"
     );
     let _ = fs::remove_dir_all(dest.parent().expect("scratch"));
-}
-
-/// Code that ends the test process with status 0 before a check is over,
-/// or that prints a result line of its own, passes nothing: a check passes
-/// only when libtest itself reports it `ok` and sums up one test passed.
-#[test]
-fn a_hand_in_that_exits_early_or_fakes_a_result_fails_every_check() {
-    let repo = Repo::default();
-    let exercise = repo.exercise("stop-the-dryers").expect("exercise");
-    let submissions = scratch("cheats");
-    let hand_in = |student: &str, code: &str| {
-        let src = submissions.join(student).join("src");
-        fs::create_dir_all(&src).expect("src");
-        fs::write(src.join("lib.rs"), code).expect("lib.rs");
-    };
-    // The starter, with each `todo!(...)` (where the work goes) replaced
-    // through a macro of the same name, so the hand-ins keep compiling
-    // whatever the exercise's functions look like.
-    let starter = fs::read_to_string(exercise.dir.join("starter/src/lib.rs")).expect("starter");
-    assert!(
-        starter.contains("todo!("),
-        "the starter leaves its work to todo!()"
-    );
-    // After the crate's inner doc comment and attributes, which lead.
-    let lead = starter
-        .lines()
-        .take_while(|l| l.starts_with("//!") || l.starts_with("#![") || l.trim().is_empty())
-        .map(|l| l.len() + 1)
-        .sum::<usize>()
-        .min(starter.len());
-    let (head, body) = starter.split_at(lead);
-    hand_in(
-        "quitter",
-        &format!(
-            "{head}macro_rules! todo {{ ($($why:tt)*) => {{ std::process::exit(0) }}; }}\n{body}"
-        ),
-    );
-    // libtest names the test's thread after the test, so the fake can name
-    // the right check; what it prints with println!/eprintln! is captured
-    // (and dropped at exit), and what it writes straight to stdout lacks
-    // libtest's summary line.
-    hand_in(
-        "faker",
-        &format!(
-            r#"{head}macro_rules! todo {{ ($($why:tt)*) => {{ fake_a_pass() }}; }}
-
-fn fake_a_pass() -> ! {{
-    use std::io::Write as _;
-    let name = std::thread::current().name().unwrap_or("check").to_string();
-    let fake = format!(
-        "test {{name}} ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.00s\n"
-    );
-    println!("{{fake}}");
-    eprintln!("{{fake}}");
-    let mut out = std::io::stdout();
-    let _ = out.write_all(format!("ok\ntest {{name}} ... ok\n").as_bytes());
-    let _ = out.flush();
-    std::process::exit(0)
-}}
-
-{body}"#
-        ),
-    );
-    let rows = grade_all(&repo, &exercise, &submissions);
-    for student in ["quitter", "faker"] {
-        let report = &rows[student];
-        assert_eq!(report.total(), exercise.checks.len());
-        for result in &report.results {
-            let test = &result.test;
-            match &result.outcome {
-                Outcome::Passed => panic!("{student} passes `{test}`"),
-                Outcome::Failed(why) => assert!(
-                    why.reason()
-                        .contains("exited with status 0 before the check was over")
-                        || matches!(why, Failure::Refused(_)),
-                    "{student}, `{test}`: {why:?}"
-                ),
-            }
-        }
-    }
-    let _ = fs::remove_dir_all(&submissions);
 }
 
 #[test]

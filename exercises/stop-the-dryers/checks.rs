@@ -77,32 +77,59 @@ impl Gate {
     }
 }
 
-/// Held by each dryer: when the dryer is dropped (its thread is done with
-/// it), `ended` counts it. It is counted at once only while the caller of
-/// `dry_all` is joining this very thread (blocked on the address the kernel
-/// clears when the thread ends, as `JoinHandle::join` is); otherwise (a
-/// `std::thread::scope`, which waits differently, or a caller that does
-/// not wait for the thread at all) after 2 s or once `dry_all` returned,
-/// whichever comes first. So a dryer that `dry_all` does not wait for,
-/// such as one that hands its dishes back over a channel and is never
-/// joined, is counted too late, whatever the timing.
+/// Held by each dryer. When the dryer is dropped on a thread of its own,
+/// that thread's *end* is counted in `ended` (by a thread-local value
+/// whose destructor runs when the thread exits, after its closure has
+/// returned): at once if the caller of `dry_all` is joining this very
+/// thread then (blocked on the address the kernel clears when the thread
+/// ends, as `JoinHandle::join` is, also inside `std::thread::scope`), or
+/// else after 2 s or once `dry_all` returned, whichever comes first. So a
+/// dryer thread that `dry_all` does not join, such as one that hands its
+/// dishes back over a channel (before or after dropping its dryer), is
+/// counted too late, whatever the timing.
 struct EndGuard {
     seen: Arc<Seen>,
     caller: ThreadId,
     caller_tid: i32,
 }
 
+/// The end of a dryer's thread: counted when the thread exits.
+struct ThreadEnd {
+    seen: Arc<Seen>,
+    caller_tid: i32,
+}
+
+thread_local! {
+    static THREAD_ENDS: std::cell::RefCell<Vec<ThreadEnd>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+impl Drop for ThreadEnd {
+    fn drop(&mut self) {
+        let seen = &self.seen;
+        let exit = my_exit_address();
+        wait_until(Duration::from_secs(2), || {
+            seen.returned.load(Ordering::SeqCst)
+                || exit.is_some_and(|at| is_waiting_on(self.caller_tid, at))
+        });
+        seen.ended.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 impl Drop for EndGuard {
     fn drop(&mut self) {
-        if thread::current().id() != self.caller {
-            let seen = &self.seen;
-            let exit = my_exit_address();
-            wait_until(Duration::from_secs(2), || {
-                seen.returned.load(Ordering::SeqCst)
-                    || exit.is_some_and(|at| is_waiting_on(self.caller_tid, at))
-            });
+        if thread::current().id() == self.caller {
+            // Dropped by the caller itself: nothing runs on for it.
+            self.seen.ended.fetch_add(1, Ordering::SeqCst);
+            return;
         }
-        self.seen.ended.fetch_add(1, Ordering::SeqCst);
+        let end = ThreadEnd {
+            seen: self.seen.clone(),
+            caller_tid: self.caller_tid,
+        };
+        // The thread-local's destructor runs when this thread exits.
+        let _ = THREAD_ENDS.try_with(|ends| ends.borrow_mut().push(end));
     }
 }
 
